@@ -1,0 +1,24 @@
+/**
+ * `selectiveScan`: one entry point for Mamba's selective scan (selective_scan_ref semantics,
+ * reference/mamba-medmamba.md section 6) over interchangeable implementations.
+ */
+import { selectiveScanReference } from './reference.ts';
+import type { SelectiveScanInputs, SelectiveScanOptions, SelectiveScanResult } from './types.ts';
+
+export type { SelectiveScanInputs, SelectiveScanOptions, SelectiveScanResult, ScanImpl } from './types.ts';
+
+/**
+ * y = selective_scan(u, delta, A, B, C, D, z, deltaBias, deltaSoftplus), and h_L when `returnLastState`.
+ * Shapes: u, delta, z (b, d, l); A (d, n); B, C (d, n) | (b, n, l) | (b, g, n, l); D, deltaBias (d).
+ * Differentiable with tf.grad / tf.grads with respect to every input tensor.
+ */
+export function selectiveScan(inputs: SelectiveScanInputs, options: SelectiveScanOptions = {}): SelectiveScanResult {
+  const impl = options.impl ?? 'auto';
+  switch (impl) {
+    case 'auto':
+    case 'reference':
+      return selectiveScanReference(inputs);
+    default:
+      throw new Error(`selectiveScan: implementation '${impl}' is not available yet`);
+  }
+}
