@@ -94,14 +94,15 @@ export class TransformerLM implements LanguageModel {
     const [b, l, d] = x.shape;
     const h = this.config.nHead;
     const c = d / h;
-    const qkv = tf.reshape(linear(x, this.p(`layers.${i}.attn.qkv.weight`) as tf.Tensor2D), [b, l, 3, h, c]);
-    const heads = tf.transpose(qkv, [2, 0, 3, 1, 4]); // (3, b, h, l, c)
-    const [q, k, v] = tf.unstack(heads) as tf.Tensor4D[]; // (b, h, l, c) each
-    // Explicit transpose, then an untransposed product (the fast matmul path on wasm).
-    const scores = tf.mul(tf.matMul(q, tf.transpose(k, [0, 1, 3, 2])), 1 / Math.sqrt(c)); // (b, h, l, l)
+    const qkv = linear(x, this.p(`layers.${i}.attn.qkv.weight`) as tf.Tensor2D); // (b, l, 3d)
+    const [q, k, v] = tf.split(qkv, 3, -1).map((t) => tf.reshape(t, [b, l, h, c])); // (b, l, h, c) each
+    const qh = tf.transpose(q, [0, 2, 1, 3]); // (b, h, l, c)
+    const kt = tf.transpose(k, [0, 2, 3, 1]); // (b, h, c, l): keys pre-transposed for an untransposed product
+    const vh = tf.transpose(v, [0, 2, 1, 3]); // (b, h, l, c)
+    const scores = tf.mul(tf.matMul(qh, kt), 1 / Math.sqrt(c)); // (b, h, l, l)
     const future = tf.sub(1, tf.linalg.bandPart(tf.ones([l, l]), -1, 0)); // 1 above the diagonal
     const att = tf.softmax(tf.add(scores, tf.mul(future, -1e9))); // (b, h, l, l)
-    const y = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [b, l, d]); // (b, l, d)
+    const y = tf.reshape(tf.transpose(tf.matMul(att, vh), [0, 2, 1, 3]), [b, l, d]); // (b, l, d)
     return linear(y, this.p(`layers.${i}.attn.proj.weight`) as tf.Tensor2D) as tf.Tensor3D;
   }
 

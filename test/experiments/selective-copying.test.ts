@@ -1,0 +1,128 @@
+import { JSDOM } from 'jsdom';
+import * as Plot from '@observablehq/plot';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../../kernels/tf.ts';
+import type { Json, Results, Row } from '../../engine/contract.ts';
+import { BLANK, markerToken, sampleCopyingBatch, sequenceLength } from '../../experiments/data/selective-copying.ts';
+import { Rng } from '../../experiments/models/rng.ts';
+import experiment from '../../experiments/selective-copying/experiment.ts';
+import { figures, tables } from '../../experiments/selective-copying/figures.ts';
+
+describe('selective copying data', () => {
+  const task = { vocabSize: 10, numTokens: 4, noiseLength: 12 };
+
+  it('places the data tokens in order among blanks, then the markers; targets are those tokens', () => {
+    const batch = sampleCopyingBatch(task, 50, new Rng(1));
+    const l = sequenceLength(task);
+    expect(batch.seqLen).toBe(12 + 8);
+    for (let s = 0; s < batch.batch; s++) {
+      const seq = Array.from(batch.inputs.subarray(s * l, (s + 1) * l));
+      const region = seq.slice(0, task.noiseLength + task.numTokens);
+      const data = region.filter((t) => t !== BLANK);
+      expect(data).toEqual(Array.from(batch.targets.subarray(s * 4, s * 4 + 4)));
+      expect(data.every((t) => t >= 1 && t <= task.vocabSize - 2)).toBe(true);
+      expect(seq.slice(-task.numTokens)).toEqual(Array(task.numTokens).fill(markerToken(task)));
+    }
+  });
+
+  it('varies the positions and is a function of the seed', () => {
+    const a = sampleCopyingBatch(task, 20, new Rng(5));
+    const b = sampleCopyingBatch(task, 20, new Rng(5));
+    expect(Array.from(a.inputs)).toEqual(Array.from(b.inputs));
+    const firstPositions = new Set<number>();
+    for (let s = 0; s < 20; s++) firstPositions.add(a.inputs.subarray(s * 20, s * 20 + 16).findIndex((t) => t !== BLANK));
+    expect(firstPositions.size).toBeGreaterThan(3);
+  });
+});
+
+/** Results as the renderer sees them, from what run() wrote. */
+function asResults(series: Record<string, Row[]>, metrics: Record<string, Json>): Results {
+  return {
+    experimentId: experiment.id,
+    profile: 'smoke',
+    params: experiment.profiles.smoke as Json,
+    metrics,
+    series: (name) => {
+      const rows = series[name];
+      if (!rows) throw new Error(`no series ${name}`);
+      return rows;
+    },
+    json: () => null,
+  };
+}
+
+describe('the selective-copying experiment, smoke profile', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    await tf.ready();
+  });
+
+  it('runs, writes curves, summary and metrics, and its figure and table render them', async () => {
+    const series: Record<string, Row[]> = {};
+    const metrics: Record<string, Json> = {};
+    const steps: number[] = [];
+    const params = experiment.paramsSchema.parse(experiment.profiles.smoke);
+    const before = tf.memory().numTensors;
+    await experiment.run({
+      experimentId: experiment.id,
+      profile: 'smoke',
+      params,
+      seed: experiment.seeds[0],
+      seeds: experiment.seeds,
+      backend: 'cpu',
+      progress: { update: (s) => steps.push(s.step) },
+      log: { info: () => {}, warn: () => {} },
+      results: { metrics: (v) => Object.assign(metrics, v), series: (name, rows) => void (series[name] = rows), json: () => {} },
+      data: { files: () => [], read: async () => Buffer.alloc(0) },
+      signal: new AbortController().signal,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(steps.length).toBe(3 * params.steps);
+    for (const id of ['mamba', 'lti', 'transformer']) {
+      const acc = metrics[`${id}.finalAccuracy`] as number;
+      expect(acc).toBeGreaterThanOrEqual(0);
+      expect(acc).toBeLessThanOrEqual(1);
+      expect(metrics[`${id}.parameters`]).toBeGreaterThan(0);
+      expect(series.curves.filter((r) => r.model === id).map((r) => r.step)).toEqual([0, 2, 4]);
+    }
+    expect(series.summary.map((r) => r.model)).toEqual(['mamba', 'lti', 'transformer']);
+    expect(metrics['task.sequenceLength']).toBe(10);
+
+    const results = asResults(series, metrics);
+    const { document } = new JSDOM('<!doctype html><body></body>').window;
+    for (const figure of Object.values(figures)) {
+      const svg = Plot.plot({ ...figure.plot(results, { width: 640 }), document }) as unknown as Element;
+      expect(svg.outerHTML).toContain('<svg');
+      expect(svg.querySelectorAll('path').length).toBeGreaterThan(0);
+    }
+    for (const table of Object.values(tables)) {
+      const rows = table.rows(results);
+      expect(rows).toHaveLength(3);
+      for (const column of table.columns) expect(rows[0][column.key], column.key).toBeDefined();
+    }
+  });
+
+  it('stops between steps when aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const params = experiment.paramsSchema.parse(experiment.profiles.smoke);
+    const noop = () => {};
+    const before = tf.memory().numTensors;
+    await expect(
+      experiment.run({
+        experimentId: experiment.id,
+        profile: 'smoke',
+        params,
+        seed: 1,
+        seeds: [1],
+        backend: 'cpu',
+        progress: { update: noop },
+        log: { info: noop, warn: noop },
+        results: { metrics: noop, series: noop, json: noop },
+        data: { files: () => [], read: async () => Buffer.alloc(0) },
+        signal: controller.signal,
+      }),
+    ).rejects.toThrow();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
