@@ -68,7 +68,7 @@ describe('Conv2DBackpropFilter', () => {
 });
 
 describe('DepthwiseConv2dNative backprop', () => {
-  const cases: Array<{ x: number[]; f: [number, number]; mult: number; s: number; pad: Pad }> = [
+  const cases: Array<{ x: [number, number, number, number]; f: [number, number]; mult: number; s: number; pad: Pad }> = [
     { x: [2, 7, 7, 3], f: [3, 3], mult: 1, s: 1, pad: 'same' },
     { x: [2, 8, 7, 2], f: [3, 3], mult: 2, s: 2, pad: 'same' },
     { x: [1, 9, 9, 4], f: [2, 3], mult: 1, s: 2, pad: 'valid' },
@@ -78,7 +78,7 @@ describe('DepthwiseConv2dNative backprop', () => {
     const filterShape: [number, number, number, number] = [...c.f, c.x[3], c.mult];
     const attrs = (extra: object) => ({ strides: c.s, dilations: 1, pad: c.pad, ...extra }) as unknown as tf.NamedAttrMap;
     const dyShape = () =>
-      runOn('cpu', () => tf.depthwiseConv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(filterShape), c.s, c.pad as 'same'))[0].shape;
+      runOn('cpu', () => tf.depthwiseConv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(filterShape) as tf.Tensor4D, c.s, c.pad as 'same'))[0].shape;
 
     it(`filter gradient matches cpu: x [${c.x}] filter ${c.f} x${c.mult} strides ${c.s} pad ${JSON.stringify(c.pad)}`, () => {
       const x = randomHost(c.x, 30 + i);
@@ -134,13 +134,13 @@ describe('UnsortedSegmentSum', () => {
   it('matches cpu for float32 rows with repeated and out-of-range ids', () => {
     const x = randomHost([9, 3, 2], 80);
     const ids: HostTensor = { shape: [9], values: Int32Array.from([4, 0, 4, 2, 7, -1, 0, 4, 9]) };
-    expectClose(compare([x, ids], (xt, it) => tf.unsortedSegmentSum(xt, it, 8)));
+    expectClose(compare([x, ids], (xt, it) => tf.unsortedSegmentSum(xt, it as tf.Tensor1D, 8)));
   });
 
   it('matches cpu for int32 data', () => {
     const x: HostTensor = { shape: [5, 2], values: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) };
     const ids: HostTensor = { shape: [5], values: Int32Array.from([1, 1, 0, 2, 1]) };
-    const [out] = runOn('wasm', () => tf.unsortedSegmentSum(fromHost(x), fromHost(ids), 3));
+    const [out] = runOn('wasm', () => tf.unsortedSegmentSum(fromHost(x), fromHost(ids) as tf.Tensor1D, 3));
     expect(Array.from(out.values)).toEqual([5, 6, 1 + 3 + 9, 2 + 4 + 10, 7, 8]);
   });
 });
