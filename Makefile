@@ -1,0 +1,54 @@
+# Thin targets over one CLI (engine/cli.ts). Variables:
+#   PROFILE=smoke|local|paper (local)   JOBS=n (core count)   FIG=<figure, table or experiment id>
+#   FROZEN=1 (run nothing; render from the newest artifacts, stale ones marked)   BACKEND=auto|wasm|cpu|tensorflow|webgpu
+#   BENCH=<name> (one benchmark of bench/*.bench.ts)
+PROFILE ?= local
+BACKEND ?= auto
+JOBS ?=
+FIG ?=
+FROZEN ?=
+BENCH ?=
+ROOT ?=
+
+CLI := node --import tsx engine/cli.ts
+FLAGS := --profile $(PROFILE) --backend $(BACKEND) $(if $(JOBS),--jobs $(JOBS)) \
+	$(if $(filter 1 true yes,$(FROZEN)),--frozen) $(if $(ROOT),--root $(ROOT))
+
+.PHONY: report figure pdf explain check list test bench clean clean-tmp
+
+report: | node_modules
+	@$(CLI) report $(FLAGS)
+
+figure: | node_modules
+	@test -n "$(FIG)" || { echo "usage: make figure FIG=<figure or table id>" >&2; exit 2; }
+	@$(CLI) figure $(FIG) $(FLAGS)
+
+pdf: | node_modules
+	@$(CLI) pdf $(FLAGS)
+
+explain: | node_modules
+	@test -n "$(FIG)" || { echo "usage: make explain FIG=<figure, table or experiment id>" >&2; exit 2; }
+	@$(CLI) explain $(FIG) $(FLAGS)
+
+check: | node_modules
+	@$(CLI) check $(FLAGS)
+
+list: | node_modules
+	@$(CLI) list $(FLAGS)
+
+clean-tmp: | node_modules
+	@$(CLI) clean-tmp $(FLAGS)
+
+test: | node_modules
+	npm test
+
+bench: | node_modules
+	@node --import tsx bench/run.ts $(BENCH)
+
+# Built outputs and caches only: artifacts/ holds computed results (the local profile's are committed).
+clean:
+	rm -rf build .cache
+
+# A fresh clone: install the locked dependencies first.
+node_modules:
+	npm ci

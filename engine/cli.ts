@@ -1,0 +1,119 @@
+/**
+ * The one entry point of the build: `node --import tsx engine/cli.ts <command> [options]`, wrapped by
+ * the Makefile's targets.
+ *
+ *   report                 plan, run missing experiments, render build/report.html
+ *   figure <id>            rerun the experiments behind figure/table <id> even when cached, render
+ *   pdf                    report, then build/report.pdf
+ *   explain <id>           which key component changed since the newest artifact (figure, table or experiment id)
+ *   check                  exit 1 when the report would show anything not computed from the current key
+ *   list                   experiments, figures, tables, cache state
+ *   run [<id>...]          run experiments (all, or the named ones) without rendering
+ *   clean-tmp              remove temp folders left by builds that died
+ *
+ * Options: --profile smoke|local|paper (local)  --jobs n (cores)  --frozen  --backend auto|wasm|cpu|tensorflow|webgpu
+ *          --root <project> (this repository)
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { PROFILES, type Profile } from './contract.ts';
+import { parseBackendRequest } from './backend.ts';
+import { stderrTerminal, systemClock } from './effects.ts';
+import { REPO_ROOT } from './project.ts';
+import {
+  checkCommand,
+  cleanTmpCommand,
+  explainCommand,
+  figureCommand,
+  listCommand,
+  pdfCommand,
+  reportCommand,
+  runCommand,
+  type CommandOptions,
+} from './commands.ts';
+
+const USAGE = `usage: engine/cli.ts <report|figure <id>|pdf|explain <id>|check|list|run [<id>...]|clean-tmp>
+  [--profile smoke|local|paper] [--jobs n] [--frozen] [--backend auto|wasm|cpu|tensorflow|webgpu] [--root dir]`;
+
+function parse(argv: string[]): { command: string; target: string | undefined; rest: string[]; options: Omit<CommandOptions, 'signal'> } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      profile: { type: 'string', default: 'local' },
+      jobs: { type: 'string' },
+      frozen: { type: 'boolean', default: false },
+      backend: { type: 'string', default: 'auto' },
+      root: { type: 'string', default: REPO_ROOT },
+    },
+  });
+  const [command, target, ...more] = positionals;
+  if (!command) throw new Error(USAGE);
+  if (!(PROFILES as readonly string[]).includes(values.profile)) throw new Error(`unknown profile '${values.profile}' (expected ${PROFILES.join(', ')})`);
+  const jobs = values.jobs === undefined || values.jobs === '' ? os.availableParallelism() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a positive integer, got '${values.jobs}'`);
+  return {
+    command,
+    target,
+    rest: target === undefined ? [] : [target, ...more],
+    options: {
+      root: values.root,
+      profile: values.profile as Profile,
+      backend: parseBackendRequest(values.backend),
+      jobs,
+      frozen: values.frozen,
+      terminal: stderrTerminal(),
+      output: (line) => void process.stdout.write(line + '\n'),
+      clock: systemClock,
+    },
+  };
+}
+
+function needTarget(command: string, target: string | undefined): string {
+  if (!target) throw new Error(`${command} needs a figure, table or experiment id (make ${command} FIG=<id>)`);
+  return target;
+}
+
+async function main(): Promise<number> {
+  const { command, target, rest, options: parsed } = parse(process.argv.slice(2));
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(`\n${signal}: stopping running experiments (again to quit at once)\n`);
+    controller.abort(new Error(signal));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const options: CommandOptions = { ...parsed, signal: controller.signal };
+  switch (command) {
+    case 'report':
+      return reportCommand(options);
+    case 'figure':
+      return figureCommand(needTarget(command, target), options);
+    case 'pdf':
+      return pdfCommand(options);
+    case 'explain':
+      return explainCommand(needTarget(command, target), options);
+    case 'check':
+      return checkCommand(options);
+    case 'list':
+      return listCommand(options);
+    case 'run':
+      return runCommand(rest, options);
+    case 'clean-tmp':
+      return cleanTmpCommand(options);
+    default:
+      throw new Error(`unknown command '${command}'\n${USAGE}`);
+  }
+}
+
+main().then(
+  (status) => process.exit(status),
+  (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exit(2);
+  },
+);

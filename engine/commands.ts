@@ -1,0 +1,282 @@
+/**
+ * The commands of the CLI (and of the Makefile targets over it). Each returns its exit status.
+ *   report  plan, run what is missing, render build/report.html
+ *   figure  rerun the experiments behind one figure or table (even when cached), then render
+ *   pdf     report, then print build/report.pdf
+ *   explain which key component changed since the newest artifact of a figure's experiment
+ *   check   fail when anything the report shows would come from an artifact that is not current
+ *   list    experiments, figures, tables and the state of the cache
+ *   run     plan and run experiments (all, or those named) without rendering
+ */
+import { join } from 'node:path';
+import type { ArtifactView, Profile } from './contract.ts';
+import type { BackendRequest } from './backend.ts';
+import type { Clock, Terminal } from './effects.ts';
+import { buildExperiments, summaryLine, type ExperimentsBuild } from './experiments-build.ts';
+import { explainChange } from './explain.ts';
+import { writeFileAtomic } from './fsx.ts';
+import { loadCatalog } from './catalog-full.ts';
+import { neededExperiments, resolveTarget } from './needs.ts';
+import { planExperiments, type PlanEntry } from './plan.ts';
+import { formatSeconds } from './progress.ts';
+import { projectPaths, repoPath } from './project.ts';
+import { recordRender, renderIsCurrent, renderKey } from './render-cache.ts';
+import { formatPos, loadRenderer, type ParsedReportLike, type RendererModule } from './renderer.ts';
+import { openSession, type Session } from './session.ts';
+import { newestArtifact, removeOrphans } from './store.ts';
+import { artifactView, currentKeyOf } from './views.ts';
+
+export interface CommandOptions {
+  root: string;
+  profile: Profile;
+  backend: BackendRequest;
+  jobs: number;
+  frozen: boolean;
+  /** Progress and results (stderr in the CLI). */
+  terminal: Terminal;
+  /** Answers of explain, check and list (stdout in the CLI). */
+  output: (line: string) => void;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
+interface Prepared {
+  session: Session;
+  renderer: RendererModule;
+  report: ParsedReportLike;
+  experiments: string[];
+}
+
+async function prepare(options: CommandOptions): Promise<Prepared> {
+  const renderer = await loadRenderer();
+  const [session, report] = await Promise.all([openSession(options.root, options.backend), renderer.readReport(projectPaths(options.root).root)]);
+  if (session.index.errors.length > 0) throw new Error(session.index.errors.join('\n'));
+  const needed = neededExperiments(report.needs, session.index);
+  if (needed.problems.length > 0) throw new Error(needed.problems.join('\n'));
+  return { session, renderer, report, experiments: needed.experiments };
+}
+
+async function views(session: Session, plan: PlanEntry[], options: CommandOptions): Promise<Map<string, ArtifactView>> {
+  const out = new Map<string, ArtifactView>();
+  for (const entry of plan) {
+    out.set(
+      entry.experimentId,
+      await artifactView(session.root, entry, options.profile, session.fingerprints, (dir, reason) =>
+        options.terminal.write(`skip   ${repoPath(session.root, dir)}: ${reason}\n`),
+      ),
+    );
+  }
+  return out;
+}
+
+/** Render build/report.html from the store (after any runs), unless the render cache says it is current. */
+async function render(prepared: Prepared, options: CommandOptions): Promise<string> {
+  const { session, renderer, report } = prepared;
+  const plan = await planExperiments(session.root, session.index, prepared.experiments, {
+    profile: options.profile,
+    backend: session.backend,
+    fingerprints: session.fingerprints,
+  });
+  const artifacts = await views(session, plan, options);
+  const htmlPath = join(projectPaths(session.root).build, 'report.html');
+  const key = await renderKey(session.root, session.index, { profile: options.profile, frozen: options.frozen, views: artifacts }, session.fingerprints);
+  if (await renderIsCurrent(session.root, htmlPath, key, session.fingerprints)) {
+    options.terminal.write(`report: ${repoPath(session.root, htmlPath)} is current (nothing it shows changed)\n`);
+    return htmlPath;
+  }
+  const started = options.clock.now();
+  const catalog = await loadCatalog(session.root, session.index);
+  renderer.checkNeeds(report, catalog);
+  const html = await renderer.renderReport(report, { catalog, artifacts, profile: options.profile, frozen: options.frozen });
+  writeFileAtomic(htmlPath, html);
+  recordRender(session.root, key, html);
+  const notCurrent = [...artifacts.values()].filter((v) => v.state !== 'current');
+  options.terminal.write(
+    `report: wrote ${repoPath(session.root, htmlPath)} in ${formatSeconds((options.clock.now() - started) / 1000)}` +
+      (notCurrent.length ? `; marked ${notCurrent.map((v) => `${v.experimentId} ${v.state}`).join(', ')}` : '') +
+      '\n',
+  );
+  return htmlPath;
+}
+
+function finish(build: ExperimentsBuild, options: CommandOptions): number {
+  options.terminal.write(summaryLine(build) + '\n');
+  if (options.signal.aborted) return 130;
+  return build.ok ? 0 : 1;
+}
+
+export async function reportCommand(options: CommandOptions): Promise<number> {
+  const prepared = await prepare(options);
+  await checkBeforeRunning(prepared, options);
+  const build = await buildExperiments(prepared.session, prepared.experiments, options);
+  if (!options.signal.aborted) await render(prepared, options);
+  prepared.session.fingerprints.save();
+  return finish(build, options);
+}
+
+/**
+ * When something is going to run, check the whole report (citations, cross-references) first: a broken
+ * reference should not wait for an hour of training. A build that runs nothing skips this (it loads
+ * every figures module); its render does the same check when it renders.
+ */
+async function checkBeforeRunning(prepared: Prepared, options: CommandOptions, force: readonly string[] = []): Promise<void> {
+  if (options.frozen) return;
+  const { session } = prepared;
+  const plan = await planExperiments(session.root, session.index, prepared.experiments, {
+    profile: options.profile,
+    backend: session.backend,
+    fingerprints: session.fingerprints,
+  });
+  if (force.length > 0 || plan.some((entry) => entry.status === 'miss')) {
+    prepared.renderer.checkNeeds(prepared.report, await loadCatalog(session.root, session.index));
+  }
+}
+
+export async function figureCommand(target: string, options: CommandOptions): Promise<number> {
+  const prepared = await prepare(options);
+  const { experimentId } = resolveTarget(target, prepared.session.index);
+  await checkBeforeRunning(prepared, options, [experimentId]);
+  const build = await buildExperiments(prepared.session, prepared.experiments.includes(experimentId) ? prepared.experiments : [...prepared.experiments, experimentId], {
+    ...options,
+    force: [experimentId],
+  });
+  if (!options.signal.aborted) await render(prepared, options);
+  prepared.session.fingerprints.save();
+  return finish(build, options);
+}
+
+export async function pdfCommand(options: CommandOptions): Promise<number> {
+  const status = await reportCommand(options);
+  if (status === 130) return status;
+  const paths = projectPaths(options.root);
+  const renderer = await loadRenderer();
+  const started = options.clock.now();
+  await renderer.printPdf(join(paths.build, 'report.html'), join(paths.build, 'report.pdf'));
+  options.terminal.write(`pdf: wrote build/report.pdf in ${formatSeconds((options.clock.now() - started) / 1000)}\n`);
+  return status;
+}
+
+export async function explainCommand(target: string, options: CommandOptions): Promise<number> {
+  const session = await openSession(options.root, options.backend);
+  const resolved = resolveTarget(target, session.index);
+  const [entry] = await planExperiments(session.root, session.index, [resolved.experimentId], {
+    profile: options.profile,
+    backend: session.backend,
+    fingerprints: session.fingerprints,
+  });
+  const say = options.output;
+  const e = entry!;
+  say(`${resolved.kind} ${target} <- experiment ${e.experimentId} (${e.sourceFile}), profile ${options.profile}`);
+  if (e.status === 'invalid') {
+    say(`cannot compute its key: ${e.error}`);
+    session.fingerprints.save();
+    return 1;
+  }
+  if (e.status === 'unavailable') say(`data unavailable: ${e.unavailable.join(', ')}`);
+  const newest = await newestArtifact(session.root, e.experimentId, options.profile, session.fingerprints, (dir, reason) =>
+    say(`skipped ${repoPath(session.root, dir)}: ${reason}`),
+  );
+  session.fingerprints.save();
+  if (!newest) {
+    say('no artifact of this experiment yet: it has never run (or every artifact failed verification)');
+    return 0;
+  }
+  const current = currentKeyOf(e);
+  say(`current key ${current.slice(0, 12)}; newest artifact ${repoPath(session.root, newest.dir)} (${newest.manifest.startedAt})`);
+  if (e.status === 'hit' && e.artifact.dir === newest.dir) {
+    say('up to date: the newest artifact was computed from the current key');
+    return 0;
+  }
+  const changes = explainChange(newest.manifest.components, e.components);
+  if (changes.length === 0) say(`no key component differs; the current key's artifact ${e.status === 'hit' ? `is ${repoPath(session.root, e.artifact.dir)}` : 'is missing'}`);
+  else {
+    say('changed since then:');
+    for (const line of changes) say(`  ${line}`);
+  }
+  if (e.status === 'miss' && e.failure) say(`the last run of the current key failed: ${e.failure.error?.message ?? 'unknown error'}`);
+  return 0;
+}
+
+export async function checkCommand(options: CommandOptions): Promise<number> {
+  const prepared = await prepare(options);
+  const { session, report } = prepared;
+  const plan = await planExperiments(session.root, session.index, prepared.experiments, {
+    profile: options.profile,
+    backend: session.backend,
+    fingerprints: session.fingerprints,
+  });
+  const byId = new Map(plan.map((p) => [p.experimentId, p]));
+  const reasons = new Map<string, string>();
+  for (const entry of plan) {
+    if (entry.status === 'hit') continue;
+    let reason: string;
+    if (entry.status === 'invalid') reason = `its key cannot be computed: ${entry.error.split('\n')[0]}`;
+    else if (entry.status === 'unavailable') reason = `data unavailable: ${entry.unavailable.join(', ')}`;
+    else {
+      const newest = await newestArtifact(session.root, entry.experimentId, options.profile, session.fingerprints);
+      if (entry.failure) reason = `the current key's run failed (${entry.failure.error?.message ?? 'unknown error'})`;
+      else if (!newest) reason = 'no artifact (never built)';
+      else {
+        const changes = explainChange(newest.manifest.components, entry.components);
+        const detail = changes.length ? changes.slice(0, 3).join('; ') + (changes.length > 3 ? `; and ${changes.length - 3} more` : '') : entry.rejected ?? 'artifact missing';
+        reason = `stale: ${repoPath(session.root, newest.dir)} was built from a different key (${detail})`;
+      }
+    }
+    reasons.set(entry.experimentId, reason);
+  }
+  let failures = 0;
+  for (const need of report.needs) {
+    const id = need.kind === 'value' ? need.experimentId : need.kind === 'experiment' ? need.id : session.index[need.kind === 'figure' ? 'figures' : 'tables'].get(need.id)!.experimentId;
+    const reason = reasons.get(id);
+    if (!reason || !byId.has(id)) continue;
+    failures++;
+    const what = need.kind === 'value' ? `value ${need.experimentId}.${need.path}` : `${need.kind} ${need.id}`;
+    options.output(`${formatPos(need.where)}: ${what} (experiment ${id}): ${reason}`);
+  }
+  session.fingerprints.save();
+  if (failures > 0) {
+    options.output(`check: ${failures} of ${report.needs.length} uses in the report are not current (profile ${options.profile}); run \`make report PROFILE=${options.profile}\``);
+    return 1;
+  }
+  options.output(`check: all ${report.needs.length} uses in the report come from current artifacts (profile ${options.profile})`);
+  return 0;
+}
+
+export async function listCommand(options: CommandOptions): Promise<number> {
+  const session = await openSession(options.root, options.backend);
+  const ids = [...session.index.experiments.keys()];
+  const plan = await planExperiments(session.root, session.index, ids, { profile: options.profile, backend: session.backend, fingerprints: session.fingerprints });
+  const say = options.output;
+  const width = Math.max(10, ...ids.map((id) => id.length));
+  say(`experiments (profile ${options.profile}, backend ${session.backend}):`);
+  for (const entry of plan) {
+    const view = await artifactView(session.root, entry, options.profile, session.fingerprints, () => {});
+    const where = view.artifactDir ? ` ${view.artifactDir}` : '';
+    const detail =
+      entry.status === 'invalid' ? ` (${entry.error.split('\n')[0]})` : entry.status === 'unavailable' ? ` (data unavailable: ${entry.unavailable.join(', ')})` : '';
+    say(`  ${entry.experimentId.padEnd(width)} ${view.state.padEnd(7)}${where}${detail}  ${entry.title}`);
+  }
+  for (const kind of ['figures', 'tables'] as const) {
+    say(`${kind}:`);
+    for (const [id, f] of [...session.index[kind].entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      say(`  ${id.padEnd(width)} <- ${f.experimentId.padEnd(width)} ${f.file}  ${f.title}`);
+    }
+  }
+  for (const error of session.index.errors) say(`error: ${error}`);
+  session.fingerprints.save();
+  return session.index.errors.length > 0 ? 1 : 0;
+}
+
+export async function runCommand(ids: readonly string[], options: CommandOptions): Promise<number> {
+  const session = await openSession(options.root, options.backend);
+  if (session.index.errors.length > 0) throw new Error(session.index.errors.join('\n'));
+  const wanted = ids.length > 0 ? ids.map((id) => resolveTarget(id, session.index).experimentId) : [...session.index.experiments.keys()];
+  const build = await buildExperiments(session, [...new Set(wanted)], options);
+  session.fingerprints.save();
+  return finish(build, options);
+}
+
+export function cleanTmpCommand(options: CommandOptions): number {
+  for (const dir of removeOrphans(options.root)) options.output(`removed ${repoPath(options.root, dir)}`);
+  return 0;
+}

@@ -1,0 +1,65 @@
+/**
+ * Child-process entry that imports experiment and figures modules and reports what the planner needs to
+ * know about them (ids, params per profile, seeds, data sets, figure ids) as JSON. Run in its own process
+ * so the planning process never loads TensorFlow.js or a stale copy of an edited module; its answers are
+ * cached by the modules' import-graph fingerprint (facts.ts).
+ *
+ * Usage: node --import tsx engine/describe.ts '<request json>' <response path>
+ */
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { PROFILES, type Experiment, type FiguresModule } from './contract.ts';
+import { validateParams } from './params.ts';
+import { writeFileAtomic } from './fsx.ts';
+import type { DescribeRequest, DescribeResponse, ExperimentFacts, FiguresFacts, Described } from './facts.ts';
+
+async function describeExperiment(root: string, file: string): Promise<Described<ExperimentFacts>> {
+  try {
+    const module = (await import(pathToFileURL(join(root, file)).href)) as { default?: Experiment };
+    const experiment = module.default;
+    if (!experiment || typeof experiment.run !== 'function' || typeof experiment.id !== 'string') {
+      return { ok: false, error: `${file}: the default export is not an experiment (use defineExperiment)` };
+    }
+    const params = Object.fromEntries(PROFILES.map((profile) => [profile, validateParams(experiment, profile, file)]));
+    const datasets = (experiment.datasets ?? []).map((dataset) => ({
+      id: dataset.id,
+      title: dataset.title,
+      source: dataset.source,
+      files: Object.fromEntries(PROFILES.map((profile) => [profile, dataset.files(profile)])),
+    }));
+    return {
+      ok: true,
+      value: {
+        id: experiment.id,
+        title: experiment.title,
+        summary: experiment.summary,
+        seeds: [...experiment.seeds],
+        cacheVersion: experiment.cacheVersion ?? null,
+        unsupportedBackends: [...(experiment.unsupportedBackends ?? [])],
+        datasets,
+        params,
+      } as ExperimentFacts,
+    };
+  } catch (error) {
+    return { ok: false, error: `${file}: ${(error as Error).stack ?? String(error)}` };
+  }
+}
+
+async function describeFigures(root: string, file: string): Promise<Described<FiguresFacts>> {
+  try {
+    const module = (await import(pathToFileURL(join(root, file)).href)) as FiguresModule;
+    const titles = (specs: Record<string, { title: string }> | undefined) =>
+      Object.fromEntries(Object.entries(specs ?? {}).map(([id, spec]) => [id, spec.title]));
+    return { ok: true, value: { figures: titles(module.figures), tables: titles(module.tables) } };
+  } catch (error) {
+    return { ok: false, error: `${file}: ${(error as Error).stack ?? String(error)}` };
+  }
+}
+
+const request = JSON.parse(process.argv[2]!) as DescribeRequest;
+const response: DescribeResponse = { experiments: {}, figures: {} };
+for (const file of request.experiments) response.experiments[file] = await describeExperiment(request.root, file);
+for (const file of request.figures) response.figures[file] = await describeFigures(request.root, file);
+writeFileAtomic(process.argv[3]!, JSON.stringify(response));
+// Modules may leave handles open (thread pools, timers); the answer is written, so leave now.
+process.exit(0);

@@ -1,0 +1,95 @@
+/**
+ * Plan and run a set of experiments: hits are taken from the store, misses run (forced ones run even
+ * when cached), and the outcome of each is summarised. This is the build minus the report.
+ */
+import type { Profile } from './contract.ts';
+import type { Clock, Terminal } from './effects.ts';
+import { planExperiments, type PlanEntry } from './plan.ts';
+import { createProgressDisplay } from './progress.ts';
+import { runExperiments, type RunJob, type RunOutcome } from './runner.ts';
+import type { Session } from './session.ts';
+
+export interface ExperimentsBuildOptions {
+  profile: Profile;
+  jobs: number;
+  /** Run nothing: report what the store holds. */
+  frozen: boolean;
+  /** Experiments to rerun even when their key is cached; when given, no other experiment runs. */
+  force?: readonly string[];
+  terminal: Terminal;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
+export interface ExperimentsBuild {
+  plan: PlanEntry[];
+  outcomes: RunOutcome[];
+  /** errors: invalid modules, unavailable data, interrupted runs; notRun: misses left alone (frozen, or not forced). */
+  counts: { cached: number; ran: number; failed: number; errors: number; notRun: number };
+  seconds: number;
+  ok: boolean;
+}
+
+export async function buildExperiments(session: Session, ids: readonly string[], options: ExperimentsBuildOptions): Promise<ExperimentsBuild> {
+  const started = options.clock.now();
+  const plan = await planExperiments(session.root, session.index, ids, {
+    profile: options.profile,
+    backend: session.backend,
+    fingerprints: session.fingerprints,
+  });
+  const out = (text: string) => options.terminal.write(text + '\n');
+  const jobs: RunJob[] = [];
+  let errors = 0;
+  let notRun = 0;
+  let cachedHits = 0;
+  for (const entry of plan) {
+    if (entry.status === 'invalid') {
+      out(`ERROR  ${entry.experimentId}: ${entry.error}`);
+      errors++;
+    } else if (entry.status === 'unavailable') {
+      out(`ERROR  ${entry.experimentId}: data unavailable: ${entry.unavailable.join(', ')}`);
+      errors++;
+    } else if (options.force !== undefined && !options.force.includes(entry.experimentId)) {
+      if (entry.status === 'hit') cachedHits++;
+      else notRun++;
+    } else if (entry.status === 'hit' && !options.force?.includes(entry.experimentId)) {
+      cachedHits++;
+      if (entry.unverifiedData.length > 0) {
+        out(`note   ${entry.experimentId}: data unavailable here (${entry.unverifiedData.join(', ')}); using the artifact that recorded it`);
+      }
+    } else if (options.frozen) {
+      notRun++;
+    } else {
+      if (entry.status === 'miss' && entry.rejected) out(`reject ${entry.experimentId}: ${entry.rejected}; recomputing`);
+      jobs.push({ experimentId: entry.experimentId, sourceFile: entry.sourceFile, key: entry.key, components: entry.components, force: entry.status === 'hit' });
+    }
+  }
+  const display = createProgressDisplay(options.terminal, options.clock);
+  let outcomes: RunOutcome[];
+  try {
+    outcomes = await runExperiments(session.root, jobs, { jobs: options.jobs, display, clock: options.clock, signal: options.signal, fingerprints: session.fingerprints });
+  } finally {
+    display.close();
+  }
+  for (const outcome of outcomes) {
+    if (outcome.status !== 'failed') continue;
+    out(`FAILED ${outcome.experimentId}: ${outcome.message}`);
+    out(`       log: ${outcome.logPath}`);
+    for (const line of outcome.logTail) out(`       | ${line}`);
+  }
+  const counts = {
+    cached: cachedHits + outcomes.filter((o) => o.status === 'cached').length,
+    ran: outcomes.filter((o) => o.status === 'ran').length,
+    failed: outcomes.filter((o) => o.status === 'failed').length,
+    errors: errors + outcomes.filter((o) => o.status === 'interrupted').length,
+    notRun,
+  };
+  const seconds = (options.clock.now() - started) / 1000;
+  return { plan, outcomes, counts, seconds, ok: counts.failed === 0 && counts.errors === 0 && !options.signal.aborted };
+}
+
+export function summaryLine(build: ExperimentsBuild): string {
+  const { cached, ran, failed, errors, notRun } = build.counts;
+  const extra = [errors ? `${errors} with errors` : '', notRun ? `${notRun} stale, not run` : ''].filter(Boolean);
+  return `experiments: ${cached} cached, ${ran} ran, ${failed} failed${extra.map((e) => `, ${e}`).join('')} (${build.seconds.toFixed(1)} s)`;
+}

@@ -1,0 +1,39 @@
+/**
+ * Where things live in a project. Every engine function takes the project root, so tests build small
+ * fixture projects in temporary folders and run the real engine on them.
+ */
+import { join, relative, resolve, sep } from 'node:path';
+
+/** The repository this engine belongs to: the default project root. */
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
+
+export interface ProjectPaths {
+  root: string;
+  artifacts: string;
+  cache: string;
+  build: string;
+  experiments: string;
+  report: string;
+  templates: string;
+  /** The compute-backend module the worker loads before an experiment (kernels/backend/index.ts). */
+  backendModule: string;
+}
+
+export function projectPaths(root: string): ProjectPaths {
+  const r = resolve(root);
+  return {
+    root: r,
+    artifacts: join(r, 'artifacts'),
+    cache: join(r, '.cache'),
+    build: join(r, 'build'),
+    experiments: join(r, 'experiments'),
+    report: join(r, 'report'),
+    templates: join(r, 'templates'),
+    backendModule: join(r, 'kernels', 'backend', 'index.ts'),
+  };
+}
+
+/** Repository-relative path with forward slashes (how paths appear in keys, manifests and messages). */
+export function repoPath(root: string, absolute: string): string {
+  return relative(root, absolute).split(sep).join('/');
+}

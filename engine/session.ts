@@ -1,0 +1,29 @@
+/**
+ * What every command starts from: the project root, the fingerprint cache, the catalog index and the
+ * backend the build's keys use. Opening one also clears temp folders left by builds that died.
+ */
+import { join } from 'node:path';
+import type { BackendName } from './contract.ts';
+import { loadBackendModule, type BackendRequest } from './backend.ts';
+import { loadCatalogIndex, type CatalogIndex } from './catalog.ts';
+import { FingerprintCache } from './fingerprints.ts';
+import { projectPaths } from './project.ts';
+import { removeOrphans } from './store.ts';
+
+export interface Session {
+  root: string;
+  fingerprints: FingerprintCache;
+  index: CatalogIndex;
+  backend: BackendName;
+}
+
+export async function openSession(root: string, backend: BackendRequest): Promise<Session> {
+  const paths = projectPaths(root);
+  removeOrphans(paths.root);
+  const fingerprints = FingerprintCache.load(join(paths.cache, 'fingerprints.json'));
+  const [index, resolved] = await Promise.all([
+    loadCatalogIndex(paths.root, fingerprints),
+    loadBackendModule(paths.root).then((m) => m.resolveBackend(backend)),
+  ]);
+  return { root: paths.root, fingerprints, index, backend: resolved };
+}

@@ -1,0 +1,127 @@
+/**
+ * Child-process entry that runs one experiment: imports its module, re-validates its params, sets up the
+ * compute backend, and calls run(ctx) with results written into the run's temp folder. It reports
+ * progress and the outcome as JSON lines on fd 3 (protocol.ts); the build process writes the manifest
+ * and moves the folder into place.
+ *
+ * Usage: node --import tsx engine/worker.ts '<WorkerJob json>'
+ * Ctrl-C, SIGTERM or the build process dying (stdin closes) abort ctx.signal; the worker exits shortly
+ * after even if the experiment ignores the signal.
+ */
+import { createWriteStream, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { DataAccess, Experiment, Json, RunContext } from './contract.ts';
+import { canonicalJson, sha256 } from './hash.ts';
+import { validateParams } from './params.ts';
+import { createResultsWriter } from './results.ts';
+import { loadBackendModule } from './backend.ts';
+import { resolveDataPath } from './data.ts';
+import { packageVersion } from './graph.ts';
+import { MESSAGE_FD, type WorkerJob, type WorkerMessage } from './protocol.ts';
+
+const ABORT_GRACE_MS = 2000;
+const PROGRESS_INTERVAL_MS = 100;
+
+const messages = createWriteStream('', { fd: MESSAGE_FD });
+function send(message: WorkerMessage): void {
+  messages.write(JSON.stringify(message) + '\n');
+}
+
+const job = JSON.parse(process.argv[2]!) as WorkerJob;
+const controller = new AbortController();
+function abort(reason: string): void {
+  if (controller.signal.aborted) return;
+  controller.abort(new Error(reason));
+  setTimeout(() => process.exit(130), ABORT_GRACE_MS).unref();
+}
+process.on('SIGINT', () => abort('interrupted (SIGINT)'));
+process.on('SIGTERM', () => abort('terminated (SIGTERM)'));
+process.stdin.on('end', () => abort('the build process went away'));
+process.stdin.resume();
+
+function dataAccess(): { access: DataAccess; read: Record<string, Record<string, string>> } {
+  const read: Record<string, Record<string, string>> = {};
+  const declared = (datasetId: string): Record<string, string> => {
+    const files = job.data[datasetId];
+    if (!files) throw new Error(`data set '${datasetId}' is not declared by ${job.experimentFile}`);
+    return files;
+  };
+  return {
+    read,
+    access: {
+      files: (datasetId) => Object.keys(declared(datasetId)).map((f) => resolveDataPath(job.root, f)),
+      async read(datasetId, file) {
+        const files = declared(datasetId);
+        const name = Object.keys(files).find((f) => f === file || resolveDataPath(job.root, f) === resolve(file));
+        if (name === undefined) throw new Error(`${file} is not a declared file of data set '${datasetId}'`);
+        const bytes = readFileSync(resolveDataPath(job.root, name));
+        const hash = sha256(bytes);
+        if (hash !== files[name]) throw new Error(`data file ${name} changed after the build computed its cache key`);
+        (read[datasetId] ??= {})[name] = hash;
+        return bytes;
+      },
+    },
+  };
+}
+
+function backendInfo(setup: unknown): { version: string; details?: Record<string, Json> } {
+  const info = (setup ?? {}) as { version?: unknown; details?: unknown };
+  const version = typeof info.version === 'string' ? info.version : packageVersion('@tensorflow/tfjs-core', job.root);
+  return info.details && typeof info.details === 'object' ? { version, details: info.details as Record<string, Json> } : { version };
+}
+
+async function main(): Promise<void> {
+  const file = join(job.root, job.experimentFile);
+  const experiment = ((await import(pathToFileURL(file).href)) as { default: Experiment }).default;
+  const params = validateParams(experiment, job.profile, job.experimentFile);
+  if (!params.ok) throw new Error(params.error);
+  if (canonicalJson(params.value) !== canonicalJson(job.params)) {
+    throw new Error(`${job.experimentFile} changed while the build was running (its params differ from the planned ones)`);
+  }
+  const backendModule = await loadBackendModule(job.root);
+  const setup = await backendModule.setupBackend(job.backend);
+  const data = dataAccess();
+  let lastProgress = 0;
+  const ctx: RunContext<unknown> = {
+    experimentId: job.experimentId,
+    profile: job.profile,
+    params: params.value,
+    seed: job.seeds[0]!,
+    seeds: job.seeds,
+    backend: job.backend,
+    progress: {
+      update(state) {
+        const now = Date.now();
+        if (now - lastProgress < PROGRESS_INTERVAL_MS && state.step < state.total) return;
+        lastProgress = now;
+        send({ type: 'progress', ...state });
+      },
+    },
+    log: {
+      info: (message) => console.log(`[info] ${message}`),
+      warn: (message) => console.error(`[warn] ${message}`),
+    },
+    results: createResultsWriter(job.outDir),
+    data: data.access,
+    signal: controller.signal,
+  };
+  await experiment.run(ctx);
+  if (controller.signal.aborted) throw controller.signal.reason as Error;
+  send({
+    type: 'done',
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    dataRead: data.read,
+    backend: { name: job.backend, ...backendInfo(setup) },
+  });
+}
+
+main().then(
+  () => messages.end(() => process.exit(0)),
+  (error: unknown) => {
+    const err = error instanceof Error ? error : new Error(String(error));
+    console.error(err.stack ?? err.message);
+    send({ type: 'error', message: err.message, ...(err.stack ? { stack: err.stack } : {}), peakRssBytes: process.resourceUsage().maxRSS * 1024 });
+    messages.end(() => process.exit(1));
+  },
+);

@@ -1,0 +1,66 @@
+/**
+ * Fixture projects for engine tests: test/fixtures/engine/project copied into a temp folder, with the
+ * real engine/contract.ts, and a node_modules of links to the repository's packages plus fixture-dep.
+ */
+import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { REPO_ROOT } from '../../engine/project.ts';
+
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'engine');
+
+export interface FixtureProject {
+  root: string;
+  write(file: string, text: string): void;
+  read(file: string): string;
+  /** Lines of runs.txt: one per experiment run, `<id> <pid>`. */
+  runs(): string[];
+  remove(): void;
+}
+
+export function makeProject(): FixtureProject {
+  const root = mkdtempSync(join(tmpdir(), 'engine-fixture-'));
+  cpSync(join(FIXTURES, 'project'), root, { recursive: true });
+  cpSync(join(REPO_ROOT, 'engine', 'contract.ts'), join(root, 'engine', 'contract.ts'));
+  rmSync(join(root, 'fixture-dep.d.ts'));
+  if (existsSync(join(REPO_ROOT, 'templates'))) cpSync(join(REPO_ROOT, 'templates'), join(root, 'templates'), { recursive: true });
+  const modules = join(root, 'node_modules');
+  mkdirSync(modules);
+  for (const name of readdirSync(join(REPO_ROOT, 'node_modules'))) {
+    if (name.startsWith('.')) continue;
+    symlinkSync(join(REPO_ROOT, 'node_modules', name), join(modules, name));
+  }
+  cpSync(join(FIXTURES, 'fixture-dep'), join(modules, 'fixture-dep'), { recursive: true });
+  return {
+    root,
+    write: (file, text) => {
+      mkdirSync(join(root, file, '..'), { recursive: true });
+      writeFileSync(join(root, file), text);
+    },
+    read: (file) => readFileSync(join(root, file), 'utf8'),
+    runs: () => (existsSync(join(root, 'runs.txt')) ? readFileSync(join(root, 'runs.txt'), 'utf8').trim().split('\n').filter(Boolean) : []),
+    remove: () => rmSync(root, { recursive: true, force: true }),
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the real CLI on a project: `node --import tsx engine/cli.ts <args> --root <root>`. */
+export function runCli(root: string, args: readonly string[]): Promise<CliResult> & { child: ChildProcess } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'engine', 'cli.ts'), ...args, '--root', root], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return Object.assign(done, { child });
+}
