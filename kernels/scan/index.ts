@@ -2,6 +2,9 @@
  * `selectiveScan`: one entry point for Mamba's selective scan (selective_scan_ref semantics,
  * reference/mamba-medmamba.md section 6) over interchangeable implementations.
  */
+import * as tf from '../tf.ts';
+import { fusedSupported, selectiveScanFused } from './fused/index.ts';
+import { selectiveScanChunked } from './chunked.ts';
 import { selectiveScanReference } from './reference.ts';
 import type { SelectiveScanInputs, SelectiveScanOptions, SelectiveScanResult } from './types.ts';
 
@@ -16,9 +19,15 @@ export function selectiveScan(inputs: SelectiveScanInputs, options: SelectiveSca
   const impl = options.impl ?? 'auto';
   switch (impl) {
     case 'auto':
+      return fusedSupported(tf.getBackend()) ? selectiveScanFused(inputs) : selectiveScanChunked(inputs);
     case 'reference':
       return selectiveScanReference(inputs);
+    case 'fused':
+      if (!fusedSupported(tf.getBackend())) throw new Error(`selectiveScan: no fused kernel for backend '${tf.getBackend()}'`);
+      return selectiveScanFused(inputs);
+    case 'chunked':
+      return selectiveScanChunked(inputs);
     default:
-      throw new Error(`selectiveScan: implementation '${impl}' is not available yet`);
+      throw new Error(`selectiveScan: unknown implementation '${impl satisfies never}'`);
   }
 }

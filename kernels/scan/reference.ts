@@ -33,6 +33,8 @@ export function asGrouped(x: tf.Tensor): tf.Tensor {
 
 /** The l time slices of a (..., l) tensor as a list, each with the time axis dropped. */
 function timeSlices(x: tf.Tensor): tf.Tensor[] {
+  // tfjs's Unpack gradient fails for a single output (it receives one dy, not a list), so l = 1 is a reshape.
+  if (x.shape[x.rank - 1] === 1) return [tf.reshape(x, x.shape.slice(0, -1))];
   const perm = [x.rank - 1, ...Array.from({ length: x.rank - 1 }, (_, i) => i)];
   return tf.unstack(tf.transpose(x, perm), 0);
 }

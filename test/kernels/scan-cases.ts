@@ -27,6 +27,7 @@ export const SCAN_CASES: CaseSpec[] = [
   { name: 'grouped B (g=3), selective C, z only', b: 2, d: 6, l: 7, n: 3, bLayout: 3, cLayout: 'selective', D: false, z: true, bias: false, softplus: false },
   { name: 'shared B, grouped C (g=2), D, softplus', b: 1, d: 10, l: 12, n: 5, bLayout: 'shared', cLayout: 2, D: true, z: false, bias: false, softplus: true },
   { name: 'grouped B/C (g=1 as 4-D), n=1, bias', b: 3, d: 5, l: 6, n: 1, bLayout: 1, cLayout: 1, D: true, z: false, bias: true, softplus: false },
+  { name: 'n=40 (state loop, not unrolled), shared B, selective C', b: 1, d: 3, l: 70, n: 40, bLayout: 'shared', cLayout: 'selective', D: true, z: false, bias: true, softplus: true },
   { name: 'l=150 past chunk edges, everything on', b: 2, d: 7, l: 150, n: 6, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true },
 ];
 
