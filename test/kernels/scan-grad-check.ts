@@ -1,6 +1,6 @@
 /** Forward, last state and every input gradient of one implementation, for comparison with another. */
 import * as tf from '../../kernels/tf.ts';
-import { selectiveScan, type ScanImpl } from '../../kernels/index.ts';
+import { selectiveScan, type ScanImpl, type SelectiveScanInputs } from '../../kernels/index.ts';
 import { seededRandom, type ScanCase } from './scan-cases.ts';
 
 export interface ScanOutputs {
@@ -23,14 +23,15 @@ export function runImpl(c: ScanCase, impl: ScanImpl): ScanOutputs {
   const W = tf.tensor(Float32Array.from({ length: b * d * l }, () => rand() * 2 - 1), [b, d, l]);
   const V = tf.tensor(Float32Array.from({ length: b * d * n }, () => rand() * 2 - 1), [b, d, n]);
   const scan = (xs: tf.Tensor[]) => {
-    const named = Object.fromEntries(names.map((name, i) => [name, xs[i]!]));
-    return selectiveScan({ ...(named as never), deltaSoftplus: c.spec.softplus, returnLastState: true }, { impl });
+    const named = Object.fromEntries(names.map((name, i) => [name, xs[i]!])) as unknown as SelectiveScanInputs;
+    return selectiveScan({ ...named, deltaSoftplus: c.spec.softplus, returnLastState: true }, { impl });
   };
-  const forward = scan(names.map((name) => (inputs as never)[name]));
+  const given = inputs as unknown as Record<string, tf.Tensor>;
+  const forward = scan(names.map((name) => given[name]!));
   const gradTensors = tf.grads((...xs: tf.Tensor[]) => {
     const out = scan(xs);
     return tf.add(tf.sum(tf.mul(out.y, W)), tf.sum(tf.mul(out.lastState!, V)));
-  })(names.map((name) => (inputs as never)[name]));
+  })(names.map((name) => given[name]!));
   const result: ScanOutputs = {
     y: forward.y.dataSync() as Float32Array,
     lastState: forward.lastState!.dataSync() as Float32Array,
