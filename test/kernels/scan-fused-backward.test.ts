@@ -43,7 +43,7 @@ describe('fused backward against float64 central differences', () => {
       const V = Float64Array.from({ length: b * d * n }, () => rand() * 2 - 1);
       const checkpoints = new Float64Array(b * d * chunkCount(l, p.chunk) * n);
       scanForward(p, { y: new Float64Array(b * d * l), lastState: new Float64Array(b * d * n), checkpoints });
-      const like = (x: Float64Array | null) => (x ? new Float64Array(x.length) : null);
+      const like = (x: Float64Array | Float32Array | null) => (x ? new Float64Array(x.length) : null);
       const grads = { u: like(p.u)!, delta: like(p.delta)!, A: like(p.A)!, B: like(p.B)!, C: like(p.C)!, D: like(p.D), z: like(p.z), deltaBias: like(p.deltaBias) };
       scanBackward(p, checkpoints, W, V, grads);
       const eps = 1e-6;
