@@ -1,0 +1,35 @@
+/**
+ * The one markdown-it configuration the report is parsed and rendered with. Raw HTML is off: the
+ * report is Markdown plus directives, so everything in the output is produced by this code.
+ */
+import MarkdownIt, { type MarkdownIt as Markdown } from 'markdown-it';
+import attrs from 'markdown-it-attrs';
+import anchor from 'markdown-it-anchor';
+import footnote from 'markdown-it-footnote';
+import markdownItKatex from '@vscode/markdown-it-katex';
+import katex from 'katex';
+import { reportDirectives } from './directives.ts';
+
+export function createMarkdown(): Markdown {
+  const md = new MarkdownIt({ html: false, typographer: true, linkify: false });
+  // Headings take `{#sec:label}` and `{.unnumbered}`; nothing else, so text in braces stays text.
+  md.use(attrs, { allowedAttributes: ['id', 'class'] });
+  // Headings without an explicit id get a slug; ids stay unique across files through a shared env entry.
+  md.use(anchor, { level: 1, tabIndex: false });
+  md.use(footnote);
+  // The plugin bundles an older KaTeX; this project's KaTeX is passed in so that the HTML matches the
+  // CSS and fonts that are inlined. Its type differs from the plugin's declared one only in version.
+  md.use(katexPlugin, { katex: katex as never, throwOnError: false });
+  md.use(reportDirectives);
+  return md;
+}
+
+/**
+ * The plugin is CommonJS with an `exports.default`; depending on the loader's interop (Node ESM,
+ * tsx, vitest) the default import is either that function or the whole exports object.
+ */
+type KatexPlugin = typeof markdownItKatex.default;
+const loaded = markdownItKatex as unknown as KatexPlugin | { default: KatexPlugin };
+const katexPlugin: KatexPlugin = typeof loaded === 'function' ? loaded : loaded.default;
+
+export { katex };

@@ -1,0 +1,38 @@
+/**
+ * `make pdf`: the HTML report printed by headless Chromium through its print stylesheet. Chromium is
+ * the system's (/usr/bin/chromium, from Debian); nothing is downloaded. The page needs no network, and
+ * the browser is kept off it (no background networking, sync or component updates).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export async function printPdf(htmlPath: string, pdfPath: string): Promise<void> {
+  const profile = await mkdtemp(join(tmpdir(), 'report-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true, offline: true });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(pathToFileURL(resolve(htmlPath)).href, { waitUntil: 'load' });
+    await page.emulateMedia({ media: 'print' });
+    // Print every provenance note expanded, whatever the browser's support for ::details-content.
+    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => d.setAttribute('open', '')));
+    await page.pdf({
+      path: pdfPath,
+      format: 'A4',
+      printBackground: true,
+      margin: { top: '18mm', bottom: '18mm', left: '18mm', right: '18mm' },
+      displayHeaderFooter: true,
+      headerTemplate: '<span></span>',
+      footerTemplate: '<div style="font-size:8pt;width:100%;text-align:center;color:#555"><span class="pageNumber"></span> / <span class="totalPages"></span></div>',
+    });
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The Handlebars templates and stylesheet in templates/: page.hbs lays out the document; figure,
+ * table, provenance, bibliography, experiments and original are partials it and the directives use.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+
+const NAMES = ['page', 'figure', 'table', 'provenance', 'bibliography', 'experiments', 'original'] as const;
+export type TemplateName = (typeof NAMES)[number];
+
+export interface Templates {
+  render(name: TemplateName, data: object): string;
+  css: string;
+}
+
+/** The templates belong to the renderer, not to a report: they are found beside this code. */
+const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+export async function loadTemplates(): Promise<Templates> {
+  const hb = Handlebars.create();
+  const compiled = new Map<TemplateName, HandlebarsTemplateDelegate>();
+  for (const name of NAMES) {
+    const source = await readFile(`${TEMPLATES}${name}.hbs`, 'utf8');
+    hb.registerPartial(name, source);
+    compiled.set(name, hb.compile(source, { noEscape: false }));
+  }
+  const css = await readFile(`${TEMPLATES}report.css`, 'utf8');
+  // Handlebars also escapes '=' (as &#x3D;), which HTML does not need; keeping it plain keeps the
+  // output readable and commands like `make figure FIG=x` searchable in the source.
+  return { render: (name, data) => compiled.get(name)!(data).replaceAll('&#x3D;', '='), css };
+}
