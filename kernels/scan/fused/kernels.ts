@@ -123,4 +123,6 @@ export function registerFusedScan(): void {
 }
 
 /** Whether the fused kernels run on this backend. */
-export const fusedSupported = (backendName: string) => (FUSED_BACKENDS as readonly string[]).includes(backendName);
+// Other backends (webgpu: kernels/webgpu/scan_kernels.ts) register the same kernel names themselves.
+export const fusedSupported = (backendName: string) =>
+  (FUSED_BACKENDS as readonly string[]).includes(backendName) || tf.getKernel(SELECTIVE_SCAN, backendName) !== undefined;

@@ -1,0 +1,147 @@
+/// <reference types="@webgpu/types" />
+/**
+ * The fused selective scan as tfjs kernels for the webgpu backend, under the names and input order
+ * of the cpu/wasm kernels (kernels/scan/fused/kernels.ts), so the same gradient and dispatch apply:
+ *
+ *   SelectiveScan      inputs u, delta, A, B, C, D, z, deltaBias (absent optional ones have shape [0]);
+ *                      attrs { softplus }; outputs y (b, d, l), lastState (b, d, n),
+ *                      checkpoints (b, ceil(l / 16), n, d) (this backend's own layout and interval).
+ *   SelectiveScanGrad  the forward's inputs, its checkpoints, dy and dLast; one gradient per input.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { allocate, runWgsl, workgroupBytes } from './program.ts';
+import { forwardInputNames, forwardShader } from './scan_forward_wgsl.ts';
+import { backwardInputNames, backwardShader } from './scan_backward_wgsl.ts';
+import { stridedSum, stridedSumShader } from './reduce_wgsl.ts';
+import { checkpointShape, projectionPartWords, stateSplit, tiling, type ScanConfig, type Tiling } from './scan_layout.ts';
+
+export const SELECTIVE_SCAN = 'SelectiveScan';
+export const SELECTIVE_SCAN_GRAD = 'SelectiveScanGrad';
+const INPUTS = ['u', 'delta', 'A', 'B', 'C', 'D', 'z', 'deltaBias'] as const;
+
+type Infos = Record<string, tf.TensorInfo>;
+const size = (t: tf.TensorInfo | undefined) => (t ? tf.util.sizeFromShape(t.shape) : 0);
+const groupsOf = (shape: number[]) => (shape.length === 2 ? 0 : shape.length === 3 ? 1 : shape[1]!);
+
+function configOf(inputs: Infos, softplus: boolean): ScanConfig {
+  const [b, d, l] = inputs.u!.shape as [number, number, number];
+  return {
+    b, d, l, n: inputs.A!.shape[1]!,
+    bGroups: groupsOf(inputs.B!.shape),
+    cGroups: groupsOf(inputs.C!.shape),
+    softplus,
+    hasD: size(inputs.D) > 0,
+    hasZ: size(inputs.z) > 0,
+    hasBias: size(inputs.deltaBias) > 0,
+  };
+}
+
+/** Uniform parameters shared by both shaders (FORWARD_PARAMS / BACKWARD_PARAMS order). */
+function params(c: ScanConfig, blocks: number, checkpoints: number): number[] {
+  const rowsPer = (g: number) => (g > 0 ? c.d / g : 1);
+  return [c.d, c.l, checkpoints, Math.max(c.bGroups, 1), Math.max(c.cGroups, 1), rowsPer(c.bGroups), rowsPer(c.cGroups), blocks];
+}
+
+export interface ScanKernelAttrs {
+  softplus?: boolean;
+  /** State groups per channel (1, 2 or 4); default stateSplit(n). For benchmarks comparing tilings. */
+  split?: number;
+  /** Keep checkpoints even when no tape records (to call SelectiveScanGrad directly). */
+  keepCheckpoints?: boolean;
+}
+
+/**
+ * Whether a gradient is being recorded: only then does the forward keep checkpoints. (The engine's
+ * isTapeOn() reads false inside a kernel, where kernelDepth > 0, so read the gradient depth.)
+ */
+const recording = () => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+
+/**
+ * The widest state split (from `preferred` down to 1) whose shader fits the device's workgroup memory:
+ * large n (n = 40, say) needs fewer state groups, each with more states in registers.
+ */
+function fitting(c: ScanConfig, backend: WebGPUBackend, shader: (t: Tiling) => string, preferred?: number): { t: Tiling; code: string } {
+  const limit = (backend as unknown as { device: GPUDevice }).device.limits.maxComputeWorkgroupStorageSize;
+  for (let split = preferred ?? stateSplit(c.n); split >= 1; split /= 2) {
+    if (c.n % split !== 0) continue;
+    const t = tiling(c, split);
+    const code = shader(t);
+    if (workgroupBytes(code) <= limit) return { t, code };
+  }
+  throw new Error(`selective scan: no tiling of n = ${c.n} fits ${limit} bytes of workgroup memory`);
+}
+
+function forward(inputs: Infos, backend: WebGPUBackend, attrs: ScanKernelAttrs): tf.TensorInfo[] {
+  const c = configOf(inputs, Boolean(attrs.softplus));
+  const save = Boolean(attrs.keepCheckpoints) || recording();
+  const { t, code } = fitting(c, backend, (t) => forwardShader(c, t, save), attrs.split);
+  const outputs = [allocate(backend, [c.b, c.d, c.l]), allocate(backend, [c.b, c.d, c.n]), allocate(backend, save ? checkpointShape(c) : [0])];
+  if (c.l > 0 && c.b * c.d > 0) {
+    runWgsl(backend, {
+      code,
+      inputs: forwardInputNames(c).map((name) => inputs[name]!),
+      outputs: save ? outputs : outputs.slice(0, 2),
+      params: params(c, t.blocks, t.checkpoints),
+      workgroups: [t.blocks, c.b, 1],
+    });
+  }
+  return outputs;
+}
+
+function backward(inputs: Infos, backend: WebGPUBackend, softplus: boolean): tf.TensorInfo[] {
+  const c = configOf(inputs, softplus);
+  const { t, code } = fitting(c, backend, (t) => backwardShader(c, t));
+  const { b, d, l, n } = c;
+  const du = allocate(backend, [b, d, l]);
+  const ddelta = allocate(backend, [b, d, l]);
+  const dz = c.hasZ ? allocate(backend, [b, d, l]) : null;
+  // Per (b, d): dA (n), dD, ddeltaBias, summed over the batch below.
+  const rowPart = allocate(backend, [b, d, n + 2]);
+  const bWords = projectionPartWords(c, c.bGroups, t);
+  const cWords = projectionPartWords(c, c.cGroups, t);
+  const bcPart = allocate(backend, [bWords + cWords]);
+  runWgsl(backend, {
+    code,
+    inputs: backwardInputNames(c).map((name) => inputs[name]!),
+    outputs: [du, ddelta, ...(dz ? [dz] : []), rowPart, bcPart],
+    params: [...params(c, t.blocks, t.checkpoints), bWords],
+    workgroups: [t.blocks, b, 1],
+  });
+  const sum = (shape: number[], spec: Parameters<typeof stridedSum>[1], input: tf.TensorInfo) => {
+    const out = allocate(backend, shape);
+    runWgsl(backend, { code: stridedSumShader(), inputs: [input], outputs: [out], ...stridedSum(shape, spec) });
+    return out;
+  };
+  const W = n + 2;
+  const dA = sum([d, n], { P: d, Q: n, K: b, offset: 0, sp: W, sq: 1, sk: d * W }, rowPart);
+  const dD = c.hasD ? sum([d], { P: d, Q: 1, K: b, offset: n, sp: W, sq: 1, sk: d * W }, rowPart) : allocate(backend, [0]);
+  const dBias = c.hasBias ? sum([d], { P: d, Q: 1, K: b, offset: n + 1, sp: W, sq: 1, sk: d * W }, rowPart) : allocate(backend, [0]);
+  const projection = (shape: number[], groups: number, offset: number) => {
+    if (groups === 0) return sum([d, n], { P: 1, Q: d * n, K: b, offset, sp: 0, sq: 1, sk: d * n }, bcPart);
+    const perGroup = t.blocks / groups; // workgroups of one group (1 group: every workgroup)
+    return sum(shape, { P: b * groups, Q: n * l, K: perGroup, offset, sp: perGroup * n * l, sq: 1, sk: n * l }, bcPart);
+  };
+  const dB = projection(inputs.B!.shape, c.bGroups, 0);
+  const dC = projection(inputs.C!.shape, c.cGroups, bWords);
+  for (const x of [rowPart, bcPart]) backend.disposeData(x.dataId);
+  return [du, ddelta, dA, dB, dC, dD, dz ?? allocate(backend, [0]), dBias];
+}
+
+/** Registers both kernels for the webgpu backend; safe to call more than once. */
+export function registerScanKernels(): void {
+  if (tf.getKernel(SELECTIVE_SCAN, 'webgpu')) return;
+  tf.registerKernel({
+    kernelName: SELECTIVE_SCAN,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) => forward(inputs as Infos, backend as WebGPUBackend, attrs as ScanKernelAttrs),
+  });
+  tf.registerKernel({
+    kernelName: SELECTIVE_SCAN_GRAD,
+    backendName: 'webgpu',
+    kernelFunc: ({ inputs, backend, attrs }) =>
+      backward(inputs as Infos, backend as WebGPUBackend, Boolean((attrs as { softplus?: boolean }).softplus)),
+  });
+}
+
+export { INPUTS as SCAN_INPUTS };

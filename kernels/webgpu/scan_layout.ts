@@ -1,0 +1,86 @@
+/**
+ * How the WGSL selective-scan kernels tile the problem (shared by the forward and backward shaders and
+ * by the code that dispatches them).
+ *
+ * Glossary: b batch, d channels (rows are (b, d) pairs), l steps, n state size.
+ * One workgroup owns up to 32 consecutive channels of one batch entry: a channel per lane, and the n
+ * states of a channel split over S groups of invocations (NS = n / S states each, in registers). The
+ * sequence is walked in tiles whose inputs are loaded cooperatively, coalesced along l, into workgroup
+ * memory; states carry from tile to tile in registers (Mamba's chunked scan, csrc/selective_scan).
+ */
+
+/** Steps per checkpoint: the forward saves the state entering every CHECKPOINT steps, the backward recomputes from them. */
+export const CHECKPOINT = 16;
+/** Forward tile length along l. */
+export const FORWARD_TILE = 32;
+
+/** 0: the projection is (d, n), shared over batch and time; g >= 1: it is (b, g, n, l). */
+export type Groups = number;
+
+export interface ScanConfig {
+  b: number;
+  d: number;
+  l: number;
+  n: number;
+  bGroups: Groups;
+  cGroups: Groups;
+  softplus: boolean;
+  hasD: boolean;
+  hasZ: boolean;
+  hasBias: boolean;
+}
+
+export interface Tiling {
+  /** Channels per workgroup (a power of two <= 32 that divides every group's channel count). */
+  rows: number;
+  /** State groups per channel; NS = n / S states per invocation. */
+  S: number;
+  NS: number;
+  /** Workgroups along d. */
+  blocks: number;
+  /** Checkpoints along l. */
+  checkpoints: number;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** The largest of 4, 2, 1 that divides n: enough invocations per channel without splitting the state too thin. */
+export function stateSplit(n: number, max = 4): number {
+  for (let s = max; s > 1; s /= 2) if (n % s === 0) return s;
+  return 1;
+}
+
+export function tiling(c: ScanConfig, split = stateSplit(c.n)): Tiling {
+  let rows = 32;
+  for (const g of [c.bGroups, c.cGroups]) if (g > 1) rows = gcd(rows, c.d / g);
+  return {
+    rows,
+    S: split,
+    NS: c.n / split,
+    blocks: Math.ceil(c.d / rows),
+    checkpoints: Math.ceil(c.l / CHECKPOINT),
+  };
+}
+
+/** Checkpoint buffer layout (b, checkpoints, n, d): consecutive lanes write consecutive words. */
+export const checkpointShape = (c: ScanConfig) => [c.b, Math.ceil(c.l / CHECKPOINT), c.n, c.d];
+
+/** Words of the backward's per-workgroup partial sums of dB (or dC) for one projection. */
+export function projectionPartWords(c: ScanConfig, groups: Groups, t: Tiling): number {
+  return groups === 0 ? c.b * c.d * c.n : c.b * t.blocks * c.n * c.l;
+}
+
+/** Repeats `body(j)` for j in [0, count): the state loops are unrolled so states stay in registers. */
+export const unroll = (count: number, body: (j: number) => string) =>
+  Array.from({ length: count }, (_, j) => body(j)).join('\n');
+
+/** WGSL for softplus and silu as the reference computes them (threshold 20 as in Mamba's kernels). */
+export const WGSL_HELPERS = /* wgsl */ `
+fn softplus(x: f32) -> f32 {
+  if (x > 20.0) { return x; }
+  // log(1 + e^x) loses e^x below float epsilon; e^x is then the correctly rounded answer.
+  if (x < -15.0) { return exp(x); }
+  return log(1.0 + exp(x));
+}
+fn silu(x: f32) -> f32 { return x / (1.0 + exp(-x)); }
+`;

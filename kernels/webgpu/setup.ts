@@ -1,0 +1,140 @@
+/**
+ * The `webgpu` compute backend: Dawn in Node (kernels/webgpu/dawn.ts) under TensorFlow.js's WebGPU
+ * backend, with the selective-scan kernels of this folder registered on it.
+ *
+ * The device is requested here rather than by tfjs-backend-webgpu's own factory, so that the limits
+ * the WGSL kernels need (workgroup memory, storage buffers per stage, invocations per workgroup) are
+ * asked for explicitly, and so the manifest can report exactly what was granted.
+ */
+/// <reference types="@webgpu/types" />
+import * as tf from '@tensorflow/tfjs-core';
+import { openAdapter, type DawnBackend } from './dawn.ts';
+import { installChunkedTransfers } from './transfer.ts';
+import { registerScanKernels } from './scan_kernels.ts';
+import type { Json } from '../../engine/contract.ts';
+
+/** Limits the kernels depend on; each is requested at the adapter's maximum. */
+const REQUESTED_LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+const OPTIONAL_FEATURES = ['timestamp-query', 'subgroups', 'shader-f16'] as const;
+
+/** What the manifest records about the adapter (Environment.backend.details). */
+export interface WebGPUDetails {
+  dawnBackend: DawnBackend;
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for a CPU renderer (llvmpipe): kernels are tested there, never benchmarked. */
+  software: boolean;
+  features: string[];
+  limits: Record<string, number>;
+  [key: string]: Json;
+}
+
+interface WebGPUState {
+  device: GPUDevice;
+  details: WebGPUDetails;
+}
+
+let state: WebGPUState | null = null;
+
+/** Software renderers Dawn may expose: their timings say nothing about GPUs. */
+export function isSoftwareAdapter(info: { vendor: string; device: string; description: string }): boolean {
+  return /llvmpipe|lavapipe|swiftshader|softpipe/i.test(`${info.vendor} ${info.device} ${info.description}`);
+}
+
+async function requestDevice(adapter: GPUAdapter): Promise<GPUDevice> {
+  const requiredLimits: Record<string, number> = {};
+  const limits = adapter.limits as unknown as Record<string, number>;
+  for (const name of REQUESTED_LIMITS) requiredLimits[name] = limits[name];
+  const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f)) as GPUFeatureName[];
+  return adapter.requestDevice({ requiredLimits, requiredFeatures });
+}
+
+function describe(adapter: GPUAdapter, device: GPUDevice, dawnBackend: DawnBackend): WebGPUDetails {
+  const info = (adapter as unknown as { info: Record<string, string> }).info;
+  const limits: Record<string, number> = {};
+  const granted = device.limits as unknown as Record<string, number>;
+  for (const name of REQUESTED_LIMITS) limits[name] = granted[name];
+  const base = {
+    vendor: info.vendor ?? '',
+    architecture: info.architecture ?? '',
+    device: info.device ?? '',
+    description: info.description ?? '',
+  };
+  return {
+    dawnBackend,
+    ...base,
+    software: isSoftwareAdapter(base),
+    features: [...device.features].map(String).sort(),
+    limits,
+  };
+}
+
+/** A short name for logs and captions: "NVIDIA H200 (vulkan)". */
+export function adapterLabel(d: WebGPUDetails): string {
+  const name = d.description || d.device || d.vendor || 'unknown adapter';
+  return `${name} (${d.dawnBackend})`;
+}
+
+/**
+ * Opens Dawn, registers the tfjs `webgpu` backend over its device, makes it the active backend and
+ * registers the fused selective-scan kernels. Returns null when no adapter exists on this host.
+ */
+export async function setupWebGPU(): Promise<WebGPUDetails | null> {
+  if (state) {
+    await tf.setBackend('webgpu');
+    return state.details;
+  }
+  const opened = await openAdapter();
+  if (!opened) return null;
+  const { gpu, adapter, dawnBackend } = opened;
+  // tfjs-backend-webgpu probes `navigator.gpu` when imported; Node 20 has no navigator.
+  const g = globalThis as unknown as { navigator?: { gpu?: GPU } };
+  if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+  g.navigator!.gpu = gpu;
+  const device = await requestDevice(adapter);
+  const details = describe(adapter, device, dawnBackend);
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  const info = (adapter as unknown as { info: GPUAdapterInfo }).info;
+  // Replace the package's own factory (it would request a second device with other limits).
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  tf.registerBackend('webgpu', () => {
+    const backend = new WebGPUBackend(device, info);
+    installChunkedTransfers(backend, device);
+    return backend;
+  });
+  state = { device, details };
+  registerScanKernels();
+  if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not initialise its webgpu backend');
+  return details;
+}
+
+/** The device of the registered backend (for benchmarks that run their own WGSL). */
+export function webgpuDevice(): GPUDevice {
+  if (!state) throw new Error('setupWebGPU() has not run');
+  return state.device;
+}
+
+/**
+ * Destroys the device and drops the GPU object: dawn.node keeps Node alive while a reference to it
+ * exists, so processes that used the backend call this before exiting.
+ */
+export function releaseWebGPU(): void {
+  if (!state) return;
+  if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+  state.device.destroy();
+  state = null;
+  const g = globalThis as unknown as { navigator?: { gpu?: GPU } };
+  if (g.navigator) delete g.navigator.gpu;
+}

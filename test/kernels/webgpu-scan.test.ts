@@ -1,0 +1,92 @@
+/**
+ * The WGSL selective-scan kernels against the cpu fused kernels, on every case the cpu/wasm kernels
+ * are tested on. In CI the adapter is Mesa's llvmpipe through Dawn's OpenGL ES path (needs the
+ * Debian packages libegl1, libegl-mesa0, libgles2, libgl1-mesa-dri); without an adapter the suite
+ * is skipped and says so.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../../kernels/tf.ts';
+import { selectiveScan } from '../../kernels/index.ts';
+import { releaseWebGPU, setupWebGPU, type WebGPUDetails } from '../../kernels/webgpu/setup.ts';
+import { SCAN_CASES, makeCase, normalisedError, seededRandom, type CaseSpec } from './scan-cases.ts';
+
+const INPUTS = ['u', 'delta', 'A', 'B', 'C', 'D', 'z', 'deltaBias'] as const;
+/** float32 sums in a different order: far below this; a wrong index or a missed step: far above. */
+const TOLERANCE = 1e-5;
+
+let adapter: WebGPUDetails | null = null;
+
+beforeAll(async () => {
+  adapter = await setupWebGPU();
+  if (!adapter) console.warn('webgpu-scan: no WebGPU adapter on this host; kernel tests skipped');
+});
+afterAll(() => releaseWebGPU());
+
+interface Outcome {
+  y: Float32Array;
+  lastState: Float32Array;
+  grads: Record<string, Float32Array>;
+}
+
+/** Forward and every input gradient of sum(y * dy) + sum(lastState * dLast) through the kernels on `backend`. */
+async function run(spec: CaseSpec, backend: string, seed: number): Promise<Outcome> {
+  await tf.setBackend(backend);
+  const c = makeCase(spec, seed);
+  const rand = seededRandom(seed + 1);
+  const { b, d, l, n } = spec;
+  const dy = tf.tensor(Float32Array.from({ length: b * d * l }, () => 2 * rand() - 1), [b, d, l]);
+  const dLast = tf.tensor(Float32Array.from({ length: b * d * n }, () => 2 * rand() - 1), [b, d, n]);
+  const inputs = c.tensors() as unknown as Record<string, tf.Tensor>;
+  const names = INPUTS.filter((k) => inputs[k]);
+  const scan = (xs: tf.Tensor[]) => {
+    const given = Object.fromEntries(names.map((k, i) => [k, xs[i]!]));
+    return selectiveScan({ ...(given as never), deltaSoftplus: spec.softplus, returnLastState: true }, { impl: 'fused' });
+  };
+  const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
+    const r = scan(xs);
+    return tf.add(tf.sum(tf.mul(r.y, dy)), tf.sum(tf.mul(r.lastState!, dLast)));
+  })(names.map((k) => inputs[k]!));
+  const r = scan(names.map((k) => inputs[k]!));
+  const out: Outcome = {
+    y: (await r.y.data()) as Float32Array,
+    lastState: (await r.lastState!.data()) as Float32Array,
+    grads: Object.fromEntries(await Promise.all(names.map(async (k, i) => [k, (await grads[i]!.data()) as Float32Array]))),
+  };
+  tf.dispose([value, ...grads, r.y, r.lastState!, dy, dLast]);
+  c.dispose();
+  return out;
+}
+
+describe('webgpu fused selective scan', () => {
+  for (const spec of SCAN_CASES) {
+    it(`matches the cpu kernels: ${spec.name}`, async (ctx) => {
+      if (!adapter) return ctx.skip();
+      const want = await run(spec, 'cpu', 11);
+      const got = await run(spec, 'webgpu', 11);
+      expect(normalisedError(got.y, want.y)).toBeLessThan(TOLERANCE);
+      expect(normalisedError(got.lastState, want.lastState)).toBeLessThan(TOLERANCE);
+      for (const [name, g] of Object.entries(want.grads)) {
+        expect(normalisedError(got.grads[name]!, g), `d${name}`).toBeLessThan(TOLERANCE);
+      }
+    });
+  }
+
+  it('keeps no checkpoints when no gradient is recorded', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    await tf.setBackend('webgpu');
+    const c = makeCase(SCAN_CASES[1]!, 5);
+    const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
+    const empty = tf.tensor1d([]);
+    const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k] ?? empty]));
+    const outs = tf.engine().runKernel('SelectiveScan', given, { softplus: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    expect(outs[2]!.size).toBe(0);
+    tf.dispose([...outs, empty]);
+    c.dispose();
+  });
+
+  it('reports the adapter it ran on', (ctx) => {
+    if (!adapter) return ctx.skip();
+    expect(adapter.limits.maxComputeWorkgroupStorageSize).toBeGreaterThanOrEqual(16384);
+    expect(adapter.description || adapter.device || adapter.vendor).not.toBe('');
+  });
+});
