@@ -4,7 +4,7 @@
  * A failure is recorded (failed-<key12>.json + .log) and reported with its log's last lines; the other
  * experiments go on. Aborting (Ctrl-C) stops the children and removes their temp folders.
  */
-import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { BackendName, Environment, Json, KeyComponents, Manifest } from './contract.ts';
@@ -85,13 +85,14 @@ async function runOne(context: RunContextInternal, job: RunJob): Promise<RunOutc
       const verified = await verifyArtifact(finalDir, options.fingerprints, job.key);
       if (verified.ok) return { experimentId: job.experimentId, status: 'cached', dir: finalDir, manifest: verified.manifest };
     }
-    return await runWorker(context, job, finalDir);
+    // A folder that is there but did not verify (corrupted) is replaced like a forced one.
+    return await runWorker(context, job, finalDir, job.force || existsSync(finalDir));
   } finally {
     lock.release();
   }
 }
 
-async function runWorker(context: RunContextInternal, job: RunJob, finalDir: string): Promise<RunOutcome> {
+async function runWorker(context: RunContextInternal, job: RunJob, finalDir: string, replace: boolean): Promise<RunOutcome> {
   const { root, options } = context;
   const tempDir = createTempDir(root, job.experimentId);
   const startedAt = options.clock.now();
@@ -152,7 +153,7 @@ async function runWorker(context: RunContextInternal, job: RunJob, finalDir: str
     if (exit.exitCode === 0 && finished) {
       const manifest = await successManifest(context, job, tempDir, startedAt, finished);
       writeFileAtomic(join(tempDir, 'manifest.json'), prettyJson(manifest));
-      const installed = commitArtifact(tempDir, finalDir, job.force);
+      const installed = commitArtifact(tempDir, finalDir, replace);
       clearFailure(root, job.experimentId, job.key);
       options.display.line(`ran    ${job.experimentId} in ${seconds.toFixed(1)} s -> ${repoPath(root, finalDir)}${installed ? '' : ' (a concurrent build installed it first)'}`);
       return { experimentId: job.experimentId, status: 'ran', seconds, dir: finalDir, manifest };

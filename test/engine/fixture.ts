@@ -5,8 +5,9 @@
 import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from '../../engine/project.ts';
+import type { Terminal } from '../../engine/effects.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'engine');
 
@@ -52,10 +53,11 @@ export interface CliResult {
 }
 
 /** Run the real CLI on a project: `node --import tsx engine/cli.ts <args> --root <root>`. */
-export function runCli(root: string, args: readonly string[]): Promise<CliResult> & { child: ChildProcess } {
+export function runCli(root: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> & { child: ChildProcess } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'engine', 'cli.ts'), ...args, '--root', root], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let stdout = '';
   let stderr = '';
@@ -63,4 +65,33 @@ export function runCli(root: string, args: readonly string[]): Promise<CliResult
   child.stderr!.on('data', (d) => (stderr += d));
   const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return Object.assign(done, { child });
+}
+
+/** A terminal that records what the engine prints (plain lines, as in CI). */
+export function captureTerminal(): Terminal & { text(): string } {
+  let text = '';
+  return { isTTY: false, columns: 120, write: (t) => void (text += t), text: () => text };
+}
+
+/** Pids of the worker processes (engine/worker.ts) whose parent is `parentPid`. */
+export function workerPids(parentPid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(parentPid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes('engine/worker.ts'))
+      .map((line) => Number(line.trim().split(/\s+/)[0]));
+  } catch {
+    return []; // ps exits 1 when there is no such process
+  }
+}
+
+/** Poll `condition` every 50 ms until it holds (or fail after `timeoutMs`). */
+export async function waitFor<T>(what: string, condition: () => T | undefined | null | false, timeoutMs = 60_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = condition();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
