@@ -2,6 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { checkNeeds, readReport, ReportError } from '../../engine/render/index.ts';
 import { catalog, INDEX, writeReport } from './fixtures.ts';
 
+/** The ReportError a promise rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<ReportError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(ReportError);
+  return error as ReportError;
+}
+
 async function problem(section: string, bib?: string): Promise<ReportError> {
   const root = await writeReport({ 'index.md': INDEX, '01-a.md': section }, bib);
   try {
@@ -49,14 +56,14 @@ describe('errors name the exact file:line:col of the directive', () => {
 
   it('a figure placed twice and math that does not parse', async () => {
     const root = await writeReport({ 'index.md': INDEX, '01-a.md': '::: figure copy-final\n:::\n\n::: figure copy-final\n:::\n\n$$\n\\frac{1}{\n$$\n' });
-    const error = await readReport(root).catch((e: ReportError) => e);
+    const error = await rejection(readReport(root));
     expect(error.message).toContain("report/01-a.md:4:1: 'fig:copy-final' is already used at report/01-a.md:1:1");
     expect(error.message).toContain('report/01-a.md:7:1: math does not parse');
   });
 
   it('front matter lines keep their line numbers and the title is required', async () => {
     const root = await writeReport({ 'index.md': '---\nauthor: X\n---\n\n[@nope]\n' });
-    const error = await readReport(root).catch((e: ReportError) => e);
+    const error = await rejection(readReport(root));
     expect(error.message).toBe('report/index.md:1:1: the report needs a `title:` in the front matter of report/index.md');
     const titled = await writeReport({ 'index.md': '---\ntitle: T\n---\n\nSee [@nope].\n' });
     const report = await readReport(titled);

@@ -138,7 +138,7 @@ describe('renderReport when artifacts cannot give results', () => {
     const views = artifacts();
     const scan = views.get('scan-scaling')!;
     views.set('scan-scaling', { ...scan, results: { ...scan.results!, metrics: { best: { speedup: 1 } } } });
-    const error = await render(views).catch((e: ReportError) => e);
+    const error = (await render(views).then(() => null, (e: unknown) => e)) as ReportError;
     expect(error).toBeInstanceOf(ReportError);
     expect(error.message).toBe("report/01-scan.md:3:21: no metric 'crossoverForward' in the results of experiment 'scan-scaling' (metrics: best)");
   });
