@@ -16,16 +16,19 @@ export interface HostTensor {
  * (for example from HostTensors with `fromHost`) so nothing crosses backends.
  */
 export function runOn(name: string, f: () => tf.Tensor | tf.Tensor[]): HostTensor[] {
-  const previous = tf.getBackend();
-  tf.setBackend(name);
+  const previous = tf.getBackend() as string | undefined;
+  void tf.setBackend(name);
   try {
+    // Switching to an initialised backend happens synchronously; one still loading would not be in
+    // effect yet, and `f` would silently run elsewhere.
+    if (tf.getBackend() !== name) throw new Error(`backend '${name}' is not initialised: await setupBackend('${name}') first`);
     const outs = tf.tidy(f);
     const list = Array.isArray(outs) ? outs : [outs];
     const host = list.map((t) => ({ shape: t.shape.slice(), values: t.dataSync() as HostTensor['values'] }));
     tf.dispose(list);
     return host;
   } finally {
-    tf.setBackend(previous);
+    if (previous != null) void tf.setBackend(previous);
   }
 }
 

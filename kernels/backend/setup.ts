@@ -15,8 +15,26 @@ async function select(name: string): Promise<void> {
   }
 }
 
+/**
+ * Run `init`, then remove the process-wide error handlers it added. The wasm backend's Emscripten
+ * glue installs an 'uncaughtException' handler that rethrows and an 'unhandledRejection' handler
+ * that throws, so any later error in the process is reported from inside its minified source (a
+ * multi-kilobyte line) instead of Node's usual message; without them Node's defaults apply.
+ */
+async function withoutAddedErrorHandlers(init: () => Promise<void>): Promise<void> {
+  const emitter: NodeJS.EventEmitter = process;
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = new Map(events.map((e) => [e, emitter.listeners(e)]));
+  await init();
+  for (const e of events) {
+    for (const listener of emitter.listeners(e)) {
+      if (!before.get(e)!.includes(listener)) emitter.removeListener(e, listener as (...args: unknown[]) => void);
+    }
+  }
+}
+
 async function setupWasm(): Promise<BackendInfo> {
-  await select('wasm');
+  await withoutAddedErrorHandlers(() => select('wasm'));
   registerWasmTrainingKernels();
   return {
     name: 'wasm',
