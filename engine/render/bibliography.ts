@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Cite } from '@citation-js/core';
 import '@citation-js/plugin-bibtex';
 import '@citation-js/plugin-csl';
-import type { CslItem } from './types.ts';
+import { ReportError, type CslItem } from './types.ts';
 
 export const BIBLIOGRAPHY_FILE = 'report/references.bib';
 
@@ -20,7 +20,14 @@ export async function readBibliography(root: string): Promise<Map<string, CslIte
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw error;
   }
-  return new Map(new Cite(text).data.map((item) => [item.id, withoutGraph(item)]));
+  let items: CslItem[];
+  try {
+    items = new Cite(text).data;
+  } catch (error) {
+    // citation-js reports positions relative to the entry it was reading, so only the file is certain.
+    throw ReportError.at({ file: BIBLIOGRAPHY_FILE, line: 1, column: 1 }, `cannot read the BibTeX: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return new Map(items.map((item) => [item.id, withoutGraph(item)]));
 }
 
 /** citation-js keeps the raw input in `_graph`; it is not bibliographic data. */
