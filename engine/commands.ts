@@ -9,19 +9,20 @@
  *   run     plan and run experiments (all, or those named) without rendering
  */
 import { join } from 'node:path';
-import type { ArtifactView, Profile } from './contract.ts';
+import type { ArtifactView, Catalog, Profile } from './contract.ts';
 import type { BackendRequest } from './backend.ts';
 import type { Clock, Terminal } from './effects.ts';
 import { buildExperiments, summaryLine, type ExperimentsBuild } from './experiments-build.ts';
 import { explainChange } from './explain.ts';
 import { writeFileAtomic } from './fsx.ts';
 import { loadCatalog } from './catalog-full.ts';
-import { neededExperiments, resolveTarget } from './needs.ts';
+import { formatPos, neededExperiments, resolveTarget } from './needs.ts';
 import { planExperiments, type PlanEntry } from './plan.ts';
 import { formatSeconds } from './progress.ts';
 import { projectPaths, repoPath } from './project.ts';
 import { recordRender, renderIsCurrent, renderKey } from './render-cache.ts';
-import { formatPos, loadRenderer, type ParsedReportLike, type RendererModule } from './renderer.ts';
+import { loadRenderer } from './renderer.ts';
+import { reportInputs, reportSource, type ReportInputs, type ReportSource } from './report-inputs.ts';
 import { openSession, type Session } from './session.ts';
 import { newestArtifact, removeOrphans } from './store.ts';
 import { artifactView, currentKeyOf } from './views.ts';
@@ -42,18 +43,30 @@ export interface CommandOptions {
 
 interface Prepared {
   session: Session;
-  renderer: RendererModule;
-  report: ParsedReportLike;
+  inputs: ReportInputs;
+  report: ReportSource;
   experiments: string[];
 }
 
 async function prepare(options: CommandOptions): Promise<Prepared> {
-  const renderer = await loadRenderer();
-  const [session, report] = await Promise.all([openSession(options.root, options.backend), renderer.readReport(projectPaths(options.root).root)]);
+  const session = await openSession(options.root, options.backend);
   if (session.index.errors.length > 0) throw new Error(session.index.errors.join('\n'));
+  const inputs = await reportInputs(session.root, session.fingerprints);
+  const report = await reportSource(session.root, inputs);
   const needed = neededExperiments(report.needs, session.index);
   if (needed.problems.length > 0) throw new Error(needed.problems.join('\n'));
-  return { session, renderer, report, experiments: needed.experiments };
+  return { session, inputs, report, experiments: needed.experiments };
+}
+
+/** The whole report checked against the full catalog (figures, tables, citations, cross-references). */
+async function checkReport(prepared: Prepared): Promise<Catalog> {
+  const [{ checkNeeds }, catalog, parsed] = await Promise.all([
+    import('./render/check.ts'),
+    loadCatalog(prepared.session.root, prepared.session.index),
+    prepared.report.parsed(),
+  ]);
+  checkNeeds(parsed, catalog);
+  return catalog;
 }
 
 async function views(session: Session, plan: PlanEntry[], options: CommandOptions): Promise<Map<string, ArtifactView>> {
@@ -71,7 +84,7 @@ async function views(session: Session, plan: PlanEntry[], options: CommandOption
 
 /** Render build/report.html from the store (after any runs), unless the render cache says it is current. */
 async function render(prepared: Prepared, options: CommandOptions): Promise<string> {
-  const { session, renderer, report } = prepared;
+  const { session } = prepared;
   const plan = await planExperiments(session.root, session.index, prepared.experiments, {
     profile: options.profile,
     backend: session.backend,
@@ -79,15 +92,15 @@ async function render(prepared: Prepared, options: CommandOptions): Promise<stri
   });
   const artifacts = await views(session, plan, options);
   const htmlPath = join(projectPaths(session.root).build, 'report.html');
-  const key = await renderKey(session.root, session.index, { profile: options.profile, frozen: options.frozen, views: artifacts }, session.fingerprints);
+  const key = renderKey(session.index, prepared.inputs, { profile: options.profile, frozen: options.frozen, views: artifacts });
   if (await renderIsCurrent(session.root, htmlPath, key, session.fingerprints)) {
     options.terminal.write(`report: ${repoPath(session.root, htmlPath)} is current (nothing it shows changed)\n`);
     return htmlPath;
   }
   const started = options.clock.now();
-  const catalog = await loadCatalog(session.root, session.index);
-  renderer.checkNeeds(report, catalog);
-  const html = await renderer.renderReport(report, { catalog, artifacts, profile: options.profile, frozen: options.frozen });
+  const catalog = await checkReport(prepared);
+  const { renderReport } = await loadRenderer();
+  const html = await renderReport(await prepared.report.parsed(), { catalog, artifacts, profile: options.profile, frozen: options.frozen });
   writeFileAtomic(htmlPath, html);
   recordRender(session.root, key, html);
   const notCurrent = [...artifacts.values()].filter((v) => v.state !== 'current');
@@ -127,9 +140,7 @@ async function checkBeforeRunning(prepared: Prepared, options: CommandOptions, f
     backend: session.backend,
     fingerprints: session.fingerprints,
   });
-  if (force.length > 0 || plan.some((entry) => entry.status === 'miss')) {
-    prepared.renderer.checkNeeds(prepared.report, await loadCatalog(session.root, session.index));
-  }
+  if (force.length > 0 || plan.some((entry) => entry.status === 'miss')) await checkReport(prepared);
 }
 
 export async function figureCommand(target: string, options: CommandOptions): Promise<number> {
@@ -149,9 +160,9 @@ export async function pdfCommand(options: CommandOptions): Promise<number> {
   const status = await reportCommand(options);
   if (status === 130) return status;
   const paths = projectPaths(options.root);
-  const renderer = await loadRenderer();
+  const { printPdf } = await loadRenderer();
   const started = options.clock.now();
-  await renderer.printPdf(join(paths.build, 'report.html'), join(paths.build, 'report.pdf'));
+  await printPdf(join(paths.build, 'report.html'), join(paths.build, 'report.pdf'));
   options.terminal.write(`pdf: wrote build/report.pdf in ${formatSeconds((options.clock.now() - started) / 1000)}\n`);
   return status;
 }
@@ -199,7 +210,8 @@ export async function explainCommand(target: string, options: CommandOptions): P
 
 export async function checkCommand(options: CommandOptions): Promise<number> {
   const prepared = await prepare(options);
-  const { session, report } = prepared;
+  const { session } = prepared;
+  const needs = prepared.report.needs;
   const plan = await planExperiments(session.root, session.index, prepared.experiments, {
     profile: options.profile,
     backend: session.backend,
@@ -225,7 +237,7 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
     reasons.set(entry.experimentId, reason);
   }
   let failures = 0;
-  for (const need of report.needs) {
+  for (const need of needs) {
     const id = need.kind === 'value' ? need.experimentId : need.kind === 'experiment' ? need.id : session.index[need.kind === 'figure' ? 'figures' : 'tables'].get(need.id)!.experimentId;
     const reason = reasons.get(id);
     if (!reason || !byId.has(id)) continue;
@@ -235,10 +247,10 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
   }
   session.fingerprints.save();
   if (failures > 0) {
-    options.output(`check: ${failures} of ${report.needs.length} uses in the report are not current (profile ${options.profile}); run \`make report PROFILE=${options.profile}\``);
+    options.output(`check: ${failures} of ${needs.length} uses in the report are not current (profile ${options.profile}); run \`make report PROFILE=${options.profile}\``);
     return 1;
   }
-  options.output(`check: all ${report.needs.length} uses in the report come from current artifacts (profile ${options.profile})`);
+  options.output(`check: all ${needs.length} uses in the report come from current artifacts (profile ${options.profile})`);
   return 0;
 }
 

@@ -3,7 +3,9 @@
  * that must provide it. Unknown ids are errors located at file:line:col.
  */
 import type { CatalogIndex } from './catalog.ts';
-import { formatPos, type Need } from './renderer.ts';
+import type { Need, SourcePos } from './renderer.ts';
+
+export const formatPos = (p: SourcePos): string => `${p.file}:${p.line}:${p.column}`;
 
 export interface NeededExperiments {
   /** Experiment ids, in the order the report first needs them. */

@@ -14,7 +14,6 @@ export interface ProjectPaths {
   build: string;
   experiments: string;
   report: string;
-  templates: string;
   /** The compute-backend module the worker loads before an experiment (kernels/backend/index.ts). */
   backendModule: string;
 }
@@ -28,7 +27,6 @@ export function projectPaths(root: string): ProjectPaths {
     build: join(r, 'build'),
     experiments: join(r, 'experiments'),
     report: join(r, 'report'),
-    templates: join(r, 'templates'),
     backendModule: join(r, 'kernels', 'backend', 'index.ts'),
   };
 }

@@ -5,16 +5,15 @@
  * frozen flag) matches the one recorded beside build/report.html, and that file is still the one
  * written, the file is left as it is.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArtifactView, Profile } from './contract.ts';
 import type { CatalogIndex } from './catalog.ts';
 import type { FingerprintCache } from './fingerprints.ts';
-import { importGraphs } from './graph.ts';
 import { canonicalJson, sha256 } from './hash.ts';
 import { writeFileAtomic } from './fsx.ts';
-import { projectPaths, repoPath, REPO_ROOT } from './project.ts';
-import { RENDERER_ENTRY } from './renderer.ts';
+import { projectPaths } from './project.ts';
+import type { ReportInputs } from './report-inputs.ts';
 
 export interface RenderInputs {
   profile: Profile;
@@ -22,22 +21,7 @@ export interface RenderInputs {
   views: Map<string, ArtifactView>;
 }
 
-async function folderFingerprint(dir: string, root: string, fingerprints: FingerprintCache): Promise<Record<string, string>> {
-  if (!existsSync(dir)) return {};
-  const files = readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name))
-    .sort();
-  const out: Record<string, string> = {};
-  for (const file of files) out[repoPath(root, file)] = await fingerprints.hash(file, 'bytes');
-  return out;
-}
-
-export async function renderKey(root: string, index: CatalogIndex, inputs: RenderInputs, fingerprints: FingerprintCache): Promise<string> {
-  const paths = projectPaths(root);
-  const renderer = (await importGraphs(REPO_ROOT, [RENDERER_ENTRY])).get(RENDERER_ENTRY)!;
-  const rendererFiles: Record<string, string> = {};
-  for (const file of renderer.files) rendererFiles[file] = await fingerprints.hash(join(REPO_ROOT, file), 'source');
+export function renderKey(index: CatalogIndex, report: ReportInputs, inputs: RenderInputs): string {
   const views = Object.fromEntries(
     [...inputs.views.entries()].map(([id, v]) => [
       id,
@@ -46,11 +30,9 @@ export async function renderKey(root: string, index: CatalogIndex, inputs: Rende
   );
   return sha256(
     canonicalJson({
-      renderer: { files: rendererFiles, packages: renderer.packages },
+      report,
       figures: Object.fromEntries([...index.figuresGraphs.entries()].map(([file, graph]) => [file, graph.hash])),
       experiments: Object.fromEntries([...index.experiments.entries()].map(([id, e]) => [id, e.facts.ok ? { title: e.facts.value.title, summary: e.facts.value.summary } : null])),
-      report: await folderFingerprint(paths.report, paths.root, fingerprints),
-      templates: await folderFingerprint(paths.templates, paths.root, fingerprints),
       profile: inputs.profile,
       frozen: inputs.frozen,
       views,

@@ -25,7 +25,6 @@ export function makeProject(): FixtureProject {
   cpSync(join(FIXTURES, 'project'), root, { recursive: true });
   cpSync(join(REPO_ROOT, 'engine', 'contract.ts'), join(root, 'engine', 'contract.ts'));
   rmSync(join(root, 'fixture-dep.d.ts'));
-  if (existsSync(join(REPO_ROOT, 'templates'))) cpSync(join(REPO_ROOT, 'templates'), join(root, 'templates'), { recursive: true });
   const modules = join(root, 'node_modules');
   mkdirSync(modules);
   for (const name of readdirSync(join(REPO_ROOT, 'node_modules'))) {
