@@ -10,6 +10,11 @@ import type { SelectiveScanInputs, SelectiveScanOptions, SelectiveScanResult } f
 
 export type { SelectiveScanInputs, SelectiveScanOptions, SelectiveScanResult, ScanImpl } from './types.ts';
 
+/** The implementation `auto` runs on a backend: the fused kernel where registered (cpu, wasm), else the composite. */
+export function autoScanImpl(backendName: string): 'fused' | 'chunked' {
+  return fusedSupported(backendName) ? 'fused' : 'chunked';
+}
+
 /**
  * y = selective_scan(u, delta, A, B, C, D, z, deltaBias, deltaSoftplus), and h_L when `returnLastState`.
  * Shapes: u, delta, z (b, d, l); A (d, n); B, C (d, n) | (b, n, l) | (b, g, n, l); D, deltaBias (d).
@@ -19,7 +24,7 @@ export function selectiveScan(inputs: SelectiveScanInputs, options: SelectiveSca
   const impl = options.impl ?? 'auto';
   switch (impl) {
     case 'auto':
-      return fusedSupported(tf.getBackend()) ? selectiveScanFused(inputs) : selectiveScanChunked(inputs);
+      return autoScanImpl(tf.getBackend()) === 'fused' ? selectiveScanFused(inputs) : selectiveScanChunked(inputs);
     case 'reference':
       return selectiveScanReference(inputs);
     case 'fused':

@@ -1,0 +1,111 @@
+/**
+ * Scan scaling (Gu & Dao 2023, section 4.5 and appendix E.5, figure 8): time per token against sequence
+ * length for the fused selective scan, the reference scan (a loop of tfjs ops over time, the "standard
+ * scan") and causal softmax attention of the same width (tfjs matmul), forward and forward+backward.
+ * A linear-time method has a flat time per token; attention's grows with the length.
+ */
+import { z } from 'zod';
+import { defineExperiment, type Row } from '../../engine/contract.ts';
+import * as tf from '../../kernels/tf.ts';
+import { autoScanImpl } from '../../kernels/index.ts';
+import { crossoverLength, logLogSlope } from './crossover.ts';
+import { attentionWorkload, scanWorkload, type Pass, type Workload } from './workloads.ts';
+
+const paramsSchema = z.object({
+  batch: z.number().int().positive(),
+  width: z.number().int().positive(),
+  dState: z.number().int().positive(),
+  lengths: z.array(z.number().int().positive()).min(2),
+  /** The reference op loop costs seconds per thousand steps: it runs only up to this length. */
+  referenceMaxLength: z.number().int().positive(),
+  /** Attention's (b, l, l) scores: it runs only up to this length. */
+  attentionMaxLength: z.number().int().positive(),
+  repeats: z.number().int().min(3),
+});
+type Params = z.output<typeof paramsSchema>;
+
+export const PASSES: Pass[] = ['forward', 'forward+backward'];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The implementations measured and the lengths each runs at. The scan is fused where the backend has the kernel. */
+function plan(p: Params, backend: string): { impl: string; lengths: number[]; make: (pass: Pass, l: number, seed: number) => Workload }[] {
+  const fast = autoScanImpl(backend);
+  const shape = { batch: p.batch, width: p.width, dState: p.dState };
+  return [
+    { impl: fast, lengths: p.lengths, make: (pass, l, seed) => scanWorkload(fast, pass, shape, l, seed) },
+    { impl: 'reference', lengths: p.lengths.filter((l) => l <= p.referenceMaxLength), make: (pass, l, seed) => scanWorkload('reference', pass, shape, l, seed) },
+    { impl: 'attention', lengths: p.lengths.filter((l) => l <= p.attentionMaxLength), make: (pass, l, seed) => attentionWorkload(pass, shape, l, seed) },
+  ];
+}
+
+export default defineExperiment({
+  id: 'scan-scaling',
+  title: 'Selective scan against attention: time per token as sequences grow',
+  summary:
+    'Time per token of the fused selective scan, the reference scan (a tfjs op loop over time) and causal softmax attention of the same width, forward and forward+backward, against sequence length (Mamba paper, section 4.5).',
+  paramsSchema,
+  profiles: {
+    smoke: { batch: 1, width: 16, dState: 4, lengths: [16, 32, 64], referenceMaxLength: 32, attentionMaxLength: 64, repeats: 3 },
+    // About 5 minutes on a 2-core CPU with the wasm backend.
+    local: { batch: 2, width: 256, dState: 16, lengths: [128, 256, 512, 1024, 2048, 4096, 8192], referenceMaxLength: 512, attentionMaxLength: 8192, repeats: 3 },
+    // Appendix E.5 sweeps 512 to 512K tokens at N = 16 on an A100; on a CPU this takes hours.
+    paper: {
+      batch: 2, width: 256, dState: 16,
+      lengths: [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288],
+      referenceMaxLength: 4096, attentionMaxLength: 16384, repeats: 3,
+    },
+  },
+  seeds: [1],
+  async run(ctx) {
+    const p = ctx.params;
+    const impls = plan(p, tf.getBackend());
+    const total = PASSES.length * impls.reduce((s, i) => s + i.lengths.length, 0);
+    const rows: Row[] = [];
+    for (const pass of PASSES) {
+      for (const { impl, lengths, make } of impls) {
+        for (const [index, l] of lengths.entries()) {
+          ctx.signal.throwIfAborted();
+          const workload = make(pass, l, ctx.seed);
+          try {
+            if (index === 0) await workload.run(); // warm-up: JIT, kernel registration, heap growth
+            const times: number[] = [];
+            for (let r = 0; r < p.repeats; r++) {
+              const started = performance.now();
+              await workload.run();
+              times.push(performance.now() - started);
+            }
+            const msMedian = median(times);
+            rows.push({
+              impl, pass, length: l, msMedian, msMin: Math.min(...times), msMax: Math.max(...times),
+              usPerToken: (msMedian * 1000) / (p.batch * l), repeats: p.repeats,
+            });
+          } finally {
+            workload.dispose();
+          }
+          ctx.progress.update({ step: rows.length, total, unit: 'measurement', note: `${impl} ${pass} l=${l}` });
+        }
+      }
+    }
+    ctx.results.series('timings', rows);
+    const fast = impls[0]!.impl;
+    const crossovers: Row[] = PASSES.flatMap((pass) =>
+      [fast, 'reference'].map((scan) => ({ pass, scan, crossoverLength: crossoverLength(rows, pass, scan, 'attention') })),
+    );
+    ctx.results.series('crossover', crossovers);
+    const slope = (pass: Pass, impl: string) => logLogSlope(rows, pass, impl);
+    ctx.results.metrics({
+      scanImpl: fast,
+      crossoverForward: crossoverLength(rows, 'forward', fast, 'attention'),
+      crossoverForwardBackward: crossoverLength(rows, 'forward+backward', fast, 'attention'),
+      maxLength: Math.max(...p.lengths),
+      referenceMaxLength: p.referenceMaxLength,
+      attentionMaxLength: p.attentionMaxLength,
+      slopeScanForward: slope('forward', fast),
+      slopeScanForwardBackward: slope('forward+backward', fast),
+      slopeAttentionForward: slope('forward', 'attention'),
+      slopeAttentionForwardBackward: slope('forward+backward', 'attention'),
+      backend: ctx.backend,
+    });
+  },
+});

@@ -1,0 +1,76 @@
+import { JSDOM } from 'jsdom';
+import * as Plot from '@observablehq/plot';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../../kernels/tf.ts';
+import type { Json, Results, Row } from '../../engine/contract.ts';
+import { crossoverLength, logLogSlope } from '../../experiments/scan-scaling/crossover.ts';
+import experiment from '../../experiments/scan-scaling/experiment.ts';
+import { figures, tables } from '../../experiments/scan-scaling/figures.ts';
+
+describe('crossover and slope', () => {
+  const rows = (impl: string, us: number[]): Row[] => [64, 128, 256, 512].map((length, i) => ({ impl, pass: 'forward', length, usPerToken: us[i]! }));
+  it('finds the length from which the fast method stays ahead', () => {
+    const data = [...rows('scan', [5, 5, 5, 5]), ...rows('attention', [1, 6, 4, 9])];
+    expect(crossoverLength(data, 'forward', 'scan', 'attention')).toBe(512);
+    expect(crossoverLength([...rows('scan', [5, 5, 5, 5]), ...rows('attention', [1, 2, 3, 4])], 'forward', 'scan', 'attention')).toBeNull();
+  });
+  it('measures slope 0 for constant and 1 for linear time per token', () => {
+    expect(logLogSlope(rows('flat', [3, 3, 3, 3]), 'forward', 'flat')).toBeCloseTo(0, 10);
+    expect(logLogSlope(rows('quad', [64, 128, 256, 512]), 'forward', 'quad')).toBeCloseTo(1, 10);
+  });
+});
+
+describe('the scan-scaling experiment, smoke profile', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('times every implementation and pass, and its figure and table render the results', async () => {
+    const series: Record<string, Row[]> = {};
+    const metrics: Record<string, Json> = {};
+    const steps: number[] = [];
+    const params = experiment.paramsSchema.parse(experiment.profiles.smoke);
+    const before = tf.memory().numTensors;
+    await experiment.run({
+      experimentId: experiment.id, profile: 'smoke', params, seed: experiment.seeds[0]!, seeds: experiment.seeds, backend: 'cpu',
+      progress: { update: (s) => steps.push(s.step) },
+      log: { info: () => {}, warn: () => {} },
+      results: { metrics: (v) => Object.assign(metrics, v), series: (name, rows) => void (series[name] = rows), json: () => {} },
+      data: { files: () => [], read: async () => Buffer.alloc(0) },
+      signal: new AbortController().signal,
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    const timings = series.timings!;
+    // fused at 3 lengths, reference at 2, attention at 3; both passes.
+    expect(timings).toHaveLength(2 * (3 + 2 + 3));
+    expect(steps.at(-1)).toBe(timings.length);
+    for (const r of timings) {
+      expect(r.msMin as number).toBeLessThanOrEqual(r.msMedian as number);
+      expect(r.msMedian as number).toBeLessThanOrEqual(r.msMax as number);
+      expect(r.usPerToken as number).toBeGreaterThan(0);
+      expect(r.repeats).toBe(3);
+    }
+    expect(new Set(timings.map((r) => r.impl))).toEqual(new Set(['fused', 'reference', 'attention']));
+    expect(metrics.scanImpl).toBe('fused');
+    expect('crossoverForward' in metrics && 'crossoverForwardBackward' in metrics).toBe(true);
+
+    const results: Results = {
+      experimentId: experiment.id, profile: 'smoke', params: experiment.profiles.smoke as Json, metrics,
+      series: (name) => {
+        const rows = series[name];
+        if (!rows) throw new Error(`no series ${name}`);
+        return rows;
+      },
+      json: () => null,
+    };
+    const { document } = new JSDOM('<!doctype html><body></body>').window;
+    for (const figure of Object.values(figures)) {
+      const svg = Plot.plot({ ...figure.plot(results, { width: 640 }), document }) as unknown as Element;
+      expect(svg.outerHTML).toContain('<svg');
+      expect(svg.querySelectorAll('path').length).toBeGreaterThan(0);
+    }
+    const rows = tables['scan-crossover'].rows(results);
+    expect(rows).toHaveLength(4);
+    for (const row of rows) for (const column of tables['scan-crossover'].columns) expect(row[column.key], column.key).toBeDefined();
+  });
+});
