@@ -8,7 +8,7 @@
  * - forward+backward peak memory of the fused scan against b*d*l + b*n*l and b*d*l*n.
  * Times are wall-clock medians; CPU-time medians are recorded too, because this 2-core machine is shared.
  * Run: npx tsx bench/scan.bench.ts   (writes build/bench/scan.json)
- * SCAN_BENCH_REF_MAX_L caps the reference op loop's lengths (default 2048: on wasm its time grows
+ * SCAN_BENCH_TORCH_BWD_MAX_L caps PyTorch's forward+backward lengths (default 1024). SCAN_BENCH_REF_MAX_L caps the reference op loop's lengths (default 2048: on wasm its time grows
  * faster than l, since every per-step slice copies its whole input); SCAN_BENCH_LENGTHS (comma-separated)
  * replaces the list of lengths.
  */
@@ -24,6 +24,8 @@ const SHAPE = { b: 2, d: 256, n: 16 };
 const LENGTHS = (process.env.SCAN_BENCH_LENGTHS ?? '256,512,1024,2048,4096,8192').split(',').map(Number);
 const REF_MAX_L = Number(process.env.SCAN_BENCH_REF_MAX_L ?? 2048);
 const REPEATS = 3;
+/** PyTorch's reference backward loops in Python over l steps and takes minutes past this length here. */
+const TORCH_BWD_MAX_L = Number(process.env.SCAN_BENCH_TORCH_BWD_MAX_L ?? 1024);
 const TARGET_L = 2048;
 const OUT_DIR = 'build/bench';
 
@@ -129,17 +131,17 @@ interface TorchResult {
   torch: string;
   threads: number;
   forward: Timing;
-  forwardBackward: Timing;
+  forwardBackward: Timing | null;
 }
 
 function torchPeer(l: number): TorchResult | string {
   const python = '/usr/bin/python3';
   if (!existsSync(python)) return 'not available (no /usr/bin/python3)';
   try {
-    const raw = execFileSync(python, ['bench/peers/scan_peer.py', ...[SHAPE.b, SHAPE.d, SHAPE.n, l, REPEATS].map(String)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const r = JSON.parse(raw) as { torch: string; threads: number; forwardMs: number[]; forwardBackwardMs: number[] };
+    const raw = execFileSync(python, ['bench/peers/scan_peer.py', ...[SHAPE.b, SHAPE.d, SHAPE.n, l, REPEATS, l <= TORCH_BWD_MAX_L ? 1 : 0].map(String)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = JSON.parse(raw) as { torch: string; threads: number; forwardMs: number[]; forwardBackwardMs: number[] | null };
     const t = (ms: number[]): Timing => ({ wallMs: median(ms), cpuMs: NaN, minMs: Math.min(...ms), maxMs: Math.max(...ms), repeats: ms.length });
-    return { torch: r.torch, threads: r.threads, forward: t(r.forwardMs), forwardBackward: t(r.forwardBackwardMs) };
+    return { torch: r.torch, threads: r.threads, forward: t(r.forwardMs), forwardBackward: r.forwardBackwardMs ? t(r.forwardBackwardMs) : null };
   } catch (e) {
     return `not available (${(e as Error).message.split('\n').find((s) => s.includes('Error')) ?? 'python3 failed'})`;
   }
@@ -194,12 +196,12 @@ for (const l of LENGTHS) {
     ratios: {
       fusedVsReferenceForward: ratio(refFwd, fusedFwd), fusedVsReferenceForwardBackward: ratio(refFb, fusedFb),
       fusedForwardOverPlainLoop: fusedFwd.wallMs / plain.wallMs, fusedForwardOverC: cT ? fusedFwd.wallMs / cT.wallMs : null,
-      torchOverFusedForward: ratio(torchT?.forward, fusedFwd), torchOverFusedForwardBackward: ratio(torchT?.forwardBackward, fusedFb),
+      torchOverFusedForward: ratio(torchT?.forward, fusedFwd), torchOverFusedForwardBackward: ratio(torchT?.forwardBackward ?? undefined, fusedFb),
       fusedVsReferenceForwardCpuTime: refFwd ? refFwd.cpuMs / fusedFwd.cpuMs : null,
       fusedVsReferenceForwardBackwardCpuTime: refFb ? refFb.cpuMs / fusedFb.cpuMs : null,
     },
   });
-  console.log(`| ${l} | ${fmtMs(fusedFwd)} | ${fmtMs(fusedFb)} | ${fmtMs(refFwd)} | ${fmtMs(refFb)} | ${fmtMs(plain)} | ${cT ? fmtMs(cT) : 'n/a'} | ${torchT ? fmtMs(torchT.forward) : 'n/a'} | ${torchT ? fmtMs(torchT.forwardBackward) : 'n/a'} |`);
+  console.log(`| ${l} | ${fmtMs(fusedFwd)} | ${fmtMs(fusedFb)} | ${fmtMs(refFwd)} | ${fmtMs(refFb)} | ${fmtMs(plain)} | ${cT ? fmtMs(cT) : 'n/a'} | ${torchT ? fmtMs(torchT.forward) : 'n/a'} | ${torchT ? fmtMs(torchT.forwardBackward ?? undefined) : 'n/a'} |`);
 }
 
 // Memory: the same l at n = 16 and n = 64, and the same n at two lengths.
@@ -230,7 +232,8 @@ line(`fused forward / plain Float32Array loop, l=${TARGET_L}`, r.fusedForwardOve
 line(`fused forward / C -O3 loop, l=${TARGET_L}`, r.fusedForwardOverC, '(reported)', null);
 line(`PyTorch reference forward / fused forward, l=${TARGET_L}`, r.torchOverFusedForward, '> 1x', r.torchOverFusedForward == null ? null : r.torchOverFusedForward > 1);
 line(`PyTorch reference forward / fused forward, slowest l`, torchFaster.length ? Math.min(...torchFaster) : null, '> 1x at every l', torchFaster.length ? Math.min(...torchFaster) > 1 : null);
-line(`PyTorch reference fwd+bwd / fused fwd+bwd, l=${TARGET_L}`, r.torchOverFusedForwardBackward, '(reported)', null);
+const torchFb = rows.map((row) => (row as { l: number; ratios: Record<string, number | null> })).filter((row) => row.ratios.torchOverFusedForwardBackward !== null);
+for (const row of torchFb) line(`PyTorch reference fwd+bwd / fused fwd+bwd, l=${row.l}`, row.ratios.torchOverFusedForwardBackward, '(reported)', null);
 console.log('');
 console.log('| fused fwd+bwd memory | peak bytes | / 4(bdl+bnl) | / 4bdln |');
 console.log('|---|---|---|---|');

@@ -2,8 +2,8 @@
 
 selective_scan_ref from mamba_ssm/ops/selective_scan_interface.py (state-spaces/mamba), real A, selective
 (b, n, l) B and C, with D, z, delta_bias and softplus, transcribed here (the mamba_ssm package needs CUDA to
-install). Usage: /usr/bin/python3 scan_peer.py b d n l repeats  -> prints JSON with wall milliseconds of the
-forward and of forward+backward, and the thread count.
+install). Usage: /usr/bin/python3 scan_peer.py b d n l repeats [backward=1]  -> prints JSON with wall
+milliseconds of the forward and (when backward is 1) of forward+backward, and the thread count.
 """
 import json
 import sys
@@ -32,6 +32,7 @@ def selective_scan_ref(u, delta, A, B, C, D, z, delta_bias, delta_softplus=True)
 
 def main():
     b, d, n, l, repeats = (int(x) for x in sys.argv[1:6])
+    backward = len(sys.argv) < 7 or sys.argv[6] == "1"
     g = torch.Generator().manual_seed(0)
     rand = lambda *shape, lo=-1.0, hi=1.0: (lo + (hi - lo) * torch.rand(*shape, generator=g)).requires_grad_()
     u, delta, z = rand(b, d, l), rand(b, d, l, lo=-3.0, hi=1.0), rand(b, d, l, lo=-2.0, hi=2.0)
@@ -61,7 +62,7 @@ def main():
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "forwardMs": times(forward),
-        "forwardBackwardMs": times(forward_backward),
+        "forwardBackwardMs": times(forward_backward) if backward else None,
     }))
 
 
