@@ -17,7 +17,18 @@ export interface Templates {
 /** The templates belong to the renderer, not to a report: they are found beside this code. */
 const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
 
-export async function loadTemplates(): Promise<Templates> {
+let loaded: Promise<Templates> | null = null;
+
+/** The compiled templates, read once per process (a build renders once; tests render many times). */
+export function loadTemplates(): Promise<Templates> {
+  loaded ??= compileTemplates().catch((error: unknown) => {
+    loaded = null;
+    throw error;
+  });
+  return loaded;
+}
+
+async function compileTemplates(): Promise<Templates> {
   const hb = Handlebars.create();
   const compiled = new Map<TemplateName, HandlebarsTemplateDelegate>();
   for (const name of NAMES) {
