@@ -6,8 +6,9 @@
 import type { Catalog } from '../contract.ts';
 import { BIBLIOGRAPHY_FILE } from './bibliography.ts';
 import { suggestion } from './closest.ts';
-import type { ParseProblem } from './directives.ts';
-import { ReportError, type ParsedReport } from './types.ts';
+import { metaOf, type CitationMeta, type CrossRefMeta, type DirectiveEnv, type ParseProblem } from './directives.ts';
+import { createMarkdown } from './markdown.ts';
+import { ReportError, type CitationUse, type CrossRefUse, type ParsedReport } from './types.ts';
 
 const CROSSREF_NOUN = { fig: 'figure', tbl: 'table', sec: 'section' } as const;
 
@@ -27,16 +28,38 @@ export function checkNeeds(report: ParsedReport, catalog: Catalog): void {
       });
     }
   }
-  for (const { key, where } of report.citations) {
-    if (!report.bibliography.has(key)) {
-      problems.push({ where, message: `unknown citation key '${key}': not in ${BIBLIOGRAPHY_FILE}${suggestion(key, report.bibliography.keys())}` });
+  const citations: (CitationUse & { context?: string })[] = [...report.citations];
+  const crossrefs: (CrossRefUse & { context?: string })[] = [...report.crossrefs];
+  // Captions come from figures.ts and may cite or cross-reference too; a problem there is reported at
+  // the directive that places the figure, naming the caption's file.
+  const md = createMarkdown();
+  for (const need of report.needs) {
+    if (need.kind !== 'figure' && need.kind !== 'table') continue;
+    const entry = (need.kind === 'figure' ? catalog.figures : catalog.tables).get(need.id);
+    if (!entry) continue;
+    const env: DirectiveEnv = { file: entry.file, problems: [] };
+    const context = `in the caption of ${need.kind} '${need.id}' (${entry.file}): `;
+    for (const token of md.parseInline(entry.spec.caption, env as unknown as Record<string, unknown>).flatMap((t) => t.children ?? [])) {
+      if (token.type === 'report_citation') {
+        for (const { key } of metaOf<CitationMeta>(token).keys) citations.push({ key, where: need.where, context });
+      } else if (token.type === 'report_crossref') {
+        const { kind, label } = metaOf<CrossRefMeta>(token);
+        crossrefs.push({ kind, label, where: need.where, context });
+      } else if (token.type === 'report_value') {
+        problems.push({ where: need.where, message: `${context}values cannot be used in captions; write them in the report's text` });
+      }
     }
   }
-  for (const { kind, label, where } of report.crossrefs) {
+  for (const { key, where, context = '' } of citations) {
+    if (!report.bibliography.has(key)) {
+      problems.push({ where, message: `${context}unknown citation key '${key}': not in ${BIBLIOGRAPHY_FILE}${suggestion(key, report.bibliography.keys())}` });
+    }
+  }
+  for (const { kind, label, where, context = '' } of crossrefs) {
     if (!report.labels.has(`${kind}:${label}`)) {
       const known = [...report.labels.keys()].filter((k) => k.startsWith(`${kind}:`)).map((k) => k.slice(kind.length + 1));
       const hint = kind === 'sec' ? ' (label a heading with {#sec:name})' : ` (a ${CROSSREF_NOUN[kind]} is labelled by its '::: ${CROSSREF_NOUN[kind]} <id>' directive)`;
-      problems.push({ where, message: `unknown cross-reference label '@${kind}:${label}'${known.length ? suggestion(label, known) : hint}` });
+      problems.push({ where, message: `${context}unknown cross-reference label '@${kind}:${label}'${known.length ? suggestion(label, known) : hint}` });
     }
   }
   if (problems.length > 0) throw new ReportError(problems);

@@ -70,3 +70,17 @@ describe('errors name the exact file:line:col of the directive', () => {
     expect(() => checkNeeds(report, catalog())).toThrow(/^report\/index\.md:5:6: unknown citation key 'nope'/);
   });
 });
+
+describe('captions from figures.ts are checked where the figure is placed', () => {
+  it('an unknown citation key in a caption names the caption and its file', async () => {
+    const root = await writeReport({ 'index.md': INDEX, '01-a.md': 'Text.\n\n::: table scan-crossover\n:::\n' });
+    const broken = catalog();
+    const entry = broken.tables.get('scan-crossover')!;
+    broken.tables.set('scan-crossover', { ...entry, spec: { ...entry.spec, caption: 'As in [@gu2023mambo], see @fig:nowhere.' } });
+    const report = await readReport(root);
+    expect(() => checkNeeds(report, broken)).toThrow(
+      "report/01-a.md:3:1: in the caption of table 'scan-crossover' (experiments/scan-scaling/figures.ts): unknown citation key 'gu2023mambo': not in report/references.bib (did you mean 'gu2023mamba'?)\n" +
+        "report/01-a.md:3:1: in the caption of table 'scan-crossover' (experiments/scan-scaling/figures.ts): unknown cross-reference label '@fig:nowhere' (a figure is labelled by its '::: figure <id>' directive)",
+    );
+  });
+});
