@@ -24,8 +24,8 @@ export interface ExperimentsBuildOptions {
 export interface ExperimentsBuild {
   plan: PlanEntry[];
   outcomes: RunOutcome[];
-  /** errors: invalid modules, unavailable data, interrupted runs; notRun: misses left alone (frozen, or not forced). */
-  counts: { cached: number; ran: number; failed: number; errors: number; notRun: number };
+  /** errors: invalid modules, unavailable data; notRun: misses left alone (frozen, or not forced). */
+  counts: { cached: number; ran: number; failed: number; interrupted: number; errors: number; notRun: number };
   seconds: number;
   ok: boolean;
 }
@@ -81,15 +81,16 @@ export async function buildExperiments(session: Session, ids: readonly string[],
     cached: cachedHits + outcomes.filter((o) => o.status === 'cached').length,
     ran: outcomes.filter((o) => o.status === 'ran').length,
     failed: outcomes.filter((o) => o.status === 'failed').length,
-    errors: errors + outcomes.filter((o) => o.status === 'interrupted').length,
+    interrupted: jobs.length - outcomes.filter((o) => o.status !== 'interrupted').length,
+    errors,
     notRun,
   };
   const seconds = (options.clock.now() - started) / 1000;
-  return { plan, outcomes, counts, seconds, ok: counts.failed === 0 && counts.errors === 0 && !options.signal.aborted };
+  return { plan, outcomes, counts, seconds, ok: counts.failed === 0 && counts.errors === 0 && counts.interrupted === 0 && !options.signal.aborted };
 }
 
 export function summaryLine(build: ExperimentsBuild): string {
-  const { cached, ran, failed, errors, notRun } = build.counts;
-  const extra = [errors ? `${errors} with errors` : '', notRun ? `${notRun} stale, not run` : ''].filter(Boolean);
+  const { cached, ran, failed, interrupted, errors, notRun } = build.counts;
+  const extra = [interrupted ? `${interrupted} interrupted` : '', errors ? `${errors} with errors` : '', notRun ? `${notRun} stale, not run` : ''].filter(Boolean);
   return `experiments: ${cached} cached, ${ran} ran, ${failed} failed${extra.map((e) => `, ${e}`).join('')} (${build.seconds.toFixed(1)} s)`;
 }

@@ -3,12 +3,13 @@
  * recorded and shown but never becomes a result, a corrupted result file is detected and recomputed,
  * a bad param fails naming the field and the file, missing data is reported without crashing the build.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExperiments, type ExperimentsBuild } from '../../engine/experiments-build.ts';
 import { systemClock } from '../../engine/effects.ts';
 import { openSession } from '../../engine/session.ts';
+import { planExperiments } from '../../engine/plan.ts';
 import { verifyArtifact } from '../../engine/store.ts';
 import { loadResults } from '../../engine/results.ts';
 import { FingerprintCache } from '../../engine/fingerprints.ts';
@@ -105,5 +106,18 @@ describe('build', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/ERROR {2}sum: experiments\/sum\/experiment.ts: profile local: params.offset: .*expected number/i);
     expect(existsSync(join(project.root, 'artifacts', 'sum'))).toBe(true);
+  });
+
+  it('without its data, uses an artifact that matches every other key component, saying the data was not verified', async () => {
+    // The previous test broke sum's local params: restore them and build smoke first.
+    const file = join(project.root, 'experiments', 'sum', 'experiment.ts');
+    writeFileSync(file, readFileSync(file, 'utf8').replace("local: { offset: 'one' }", 'local: { offset: 1 }'));
+    await build(['sum']);
+    const session = await openSession(project.root, 'auto');
+    const [before] = await planExperiments(session.root, session.index, ['sum'], { profile: 'smoke', backend: session.backend, fingerprints: session.fingerprints });
+    expect(before!.status).toBe('hit');
+    rmSync(join(project.root, 'inputs', 'numbers.txt'));
+    const [after] = await planExperiments(session.root, session.index, ['sum'], { profile: 'smoke', backend: session.backend, fingerprints: session.fingerprints });
+    expect(after).toMatchObject({ status: 'hit', unverifiedData: ['inputs/numbers.txt'], key: (before as { key: string }).key });
   });
 });

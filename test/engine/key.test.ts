@@ -112,4 +112,13 @@ describe('cache key', () => {
     edit('experiments/lib/math.ts', (t) => t.replace('a + b', 'b + a'));
     expect((await plan('sleeper')).key).toBe(before.key);
   });
+
+  it('refuses a figure id defined by two experiments, naming both files', async () => {
+    project.write(
+      'experiments/sleeper/figures.ts',
+      "import { defineFigure } from '../../engine/contract.ts';\nexport const figures = { 'sum-line': defineFigure({ title: 'x', caption: '', alt: '', plot: () => ({}) }) };\n",
+    );
+    const session = await openSession(project.root, 'auto');
+    expect(session.index.errors).toEqual(["figure id 'sum-line' is defined twice: in experiments/sleeper/figures.ts and in experiments/sum/figures.ts"]);
+  });
 });
