@@ -219,6 +219,12 @@ export interface ArtifactView {
   artifactDir?: string;
   manifest?: Manifest;
   results?: Results;
+  /**
+   * Optional: what the engine knows beyond `state`, one sentence each, for the report to show: why the
+   * artifact is not current ("data unavailable: data/x.gz", "file kernels/scan/fused.ts changed", the
+   * failed run's error), or that the data behind a current artifact could not be re-read here.
+   */
+  notes?: string[];
 }
 
 export interface CatalogEntry<S> {

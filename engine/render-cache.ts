@@ -25,7 +25,13 @@ export function renderKey(index: CatalogIndex, report: ReportInputs, inputs: Ren
   const views = Object.fromEntries(
     [...inputs.views.entries()].map(([id, v]) => [
       id,
-      { state: v.state, currentKey: v.currentKey, artifactDir: v.artifactDir ?? null, manifest: v.manifest ? sha256(canonicalJson(v.manifest)) : null },
+      {
+        state: v.state,
+        currentKey: v.currentKey,
+        artifactDir: v.artifactDir ?? null,
+        manifest: v.manifest ? sha256(canonicalJson(v.manifest)) : null,
+        notes: v.notes ?? [],
+      },
     ]),
   );
   return sha256(

@@ -1,12 +1,14 @@
 /**
  * What the renderer is told about each experiment: its state relative to the current key and the
  * artifact to draw from. A current artifact is the one stored under the current key; otherwise the
- * newest verified artifact is shown, marked stale (or failed, when this key's last run failed).
+ * newest verified artifact is shown, marked stale (or failed, when this key's last run failed), with
+ * notes saying why (which key components changed, missing data, the failure).
  */
 import type { ArtifactView, Profile } from './contract.ts';
 import type { FingerprintCache } from './fingerprints.ts';
 import type { PlanEntry } from './plan.ts';
 import { cacheKey } from './key.ts';
+import { explainChange } from './explain.ts';
 import { repoPath } from './project.ts';
 import { loadResults } from './results.ts';
 import { newestArtifact, type StoredArtifact } from './store.ts';
@@ -31,8 +33,18 @@ export async function artifactView(
     manifest: artifact.manifest,
     results: loadResults(artifact.dir, artifact.manifest),
   });
-  if (entry.status === 'hit') return { ...base, state: 'current', ...shown(entry.artifact) };
+  if (entry.status === 'hit') {
+    const notes = entry.unverifiedData.length
+      ? [`data unavailable here, so not re-verified: ${entry.unverifiedData.join(', ')} (the fingerprints recorded with this run were used)`]
+      : [];
+    return { ...base, state: 'current', ...shown(entry.artifact), ...(notes.length ? { notes } : {}) };
+  }
   const newest = await newestArtifact(root, entry.experimentId, profile, fingerprints, onSkip);
+  const notes: string[] = [];
+  if (entry.status === 'invalid') notes.push(entry.error.split('\n')[0]!);
+  if (entry.status === 'unavailable') notes.push(`data unavailable: ${entry.unavailable.join(', ')}`);
+  if (entry.status === 'miss' && entry.failure) notes.push(`the run of the current key failed: ${entry.failure.error?.message ?? 'unknown error'}`);
+  if (newest && entry.status !== 'invalid') notes.push(...explainChange(newest.manifest.components, entry.components));
   const state = entry.status === 'miss' && entry.failure ? 'failed' : newest ? 'stale' : 'missing';
-  return newest ? { ...base, state, ...shown(newest) } : { ...base, state };
+  return { ...base, state, ...(newest ? shown(newest) : {}), ...(notes.length ? { notes } : {}) };
 }
