@@ -8,7 +8,9 @@
  *   list    experiments, figures, tables and the state of the cache
  *   run     plan and run experiments (all, or those named) without rendering
  */
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256 } from './hash.ts';
 import type { ArtifactView, Catalog, Profile } from './contract.ts';
 import type { BackendRequest } from './backend.ts';
 import type { Clock, Terminal } from './effects.ts';
@@ -160,9 +162,25 @@ export async function pdfCommand(options: CommandOptions): Promise<number> {
   const status = await reportCommand(options);
   if (status === 130) return status;
   const paths = projectPaths(options.root);
+  const htmlPath = join(paths.build, 'report.html');
+  const pdfPath = join(paths.build, 'report.pdf');
+  // Chromium stamps each PDF with its creation time, so the PDF is cached on the HTML it was printed from.
+  const recordPath = join(paths.cache, 'pdf.json');
+  const htmlHash = sha256(readFileSync(htmlPath));
+  if (existsSync(pdfPath) && existsSync(recordPath) && JSON.parse(readFileSync(recordPath, 'utf8')).html === htmlHash) {
+    options.terminal.write('pdf: build/report.pdf is current (printed from this HTML)\n');
+    return status;
+  }
   const { printPdf } = await loadRenderer();
   const started = options.clock.now();
-  await printPdf(join(paths.build, 'report.html'), join(paths.build, 'report.pdf'));
+  const temp = join(paths.build, `.report.pdf.${process.pid}.tmp`);
+  try {
+    await printPdf(htmlPath, temp);
+    renameSync(temp, pdfPath);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  writeFileAtomic(recordPath, JSON.stringify({ html: htmlHash }));
   options.terminal.write(`pdf: wrote build/report.pdf in ${formatSeconds((options.clock.now() - started) / 1000)}\n`);
   return status;
 }
