@@ -67,6 +67,53 @@ describe('Conv2DBackpropFilter', () => {
   });
 });
 
+describe('Conv2DBackpropInput (as an XNNPACK convolution)', () => {
+  const cases: Array<{ x: [number, number, number, number]; f: [number, number]; co: number; s: number | [number, number]; pad: Pad }> = [
+    { x: [2, 7, 7, 3], f: [3, 3], co: 4, s: 1, pad: 'same' },
+    { x: [2, 8, 9, 3], f: [3, 2], co: 5, s: 2, pad: 'same' },
+    { x: [3, 9, 8, 2], f: [3, 3], co: 3, s: [2, 1], pad: 'valid' },
+    { x: [2, 10, 10, 2], f: [4, 4], co: 3, s: 3, pad: 'valid' },
+    { x: [2, 7, 6, 2], f: [2, 3], co: 3, s: 1, pad: explicit },
+    // top padding beyond fh - 1: the transposed convolution would need negative padding, so the
+    // backend's own kernel runs.
+    { x: [1, 5, 5, 2], f: [2, 2], co: 2, s: 1, pad: [[0, 0], [2, 0], [0, 0], [0, 0]] },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`matches cpu: x [${c.x}] filter ${c.f} strides ${c.s} pad ${JSON.stringify(c.pad)}`, () => {
+      const filterShape: [number, number, number, number] = [...c.f, c.x[3], c.co];
+      const y = runOn('cpu', () => tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(filterShape) as tf.Tensor4D, c.s, c.pad))[0];
+      const dy = randomHost(y.shape, 120 + i);
+      const w = randomHost(filterShape, 130 + i);
+      const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap;
+      expectClose(compare([dy, w], (dyt, wt) => tf.engine().runKernel('Conv2DBackpropInput', { dy: dyt, filter: wt }, attrs) as tf.Tensor));
+    });
+  }
+});
+
+describe('MaxPoolGrad', () => {
+  const cases: Array<{ x: [number, number, number, number]; f: number | [number, number]; s: number | [number, number]; pad: 'same' | 'valid' }> = [
+    { x: [2, 8, 8, 3], f: 2, s: 2, pad: 'valid' },
+    { x: [2, 7, 7, 3], f: 3, s: 2, pad: 'same' },
+    { x: [1, 9, 8, 2], f: [3, 2], s: [1, 2], pad: 'valid' },
+    { x: [2, 6, 6, 4], f: 3, s: 1, pad: 'same' },
+  ];
+  for (const [i, c] of cases.entries()) {
+    // Values rounded to a few levels, half of them clipped to 0 (as after a ReLU): windows with ties,
+    // where the gradient must go to the same position as on cpu.
+    it(`matches cpu with ties: x [${c.x}] filter ${c.f} strides ${c.s} pad ${c.pad}`, () => {
+      const x = randomHost(c.x, 140 + i);
+      const levels: HostTensor = { shape: x.shape, values: x.values.map((v) => Math.max(0, Math.round(v * 2))) as Float32Array };
+      const dy = randomHost(runOn('cpu', () => tf.maxPool(tf.zeros(c.x) as tf.Tensor4D, c.f, c.s, c.pad))[0].shape, 150 + i);
+      expectClose(
+        compare([levels, dy], (xt, dyt) => {
+          const grad = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, c.f, c.s, c.pad));
+          return grad(xt, dyt);
+        }),
+      );
+    });
+  }
+});
+
 describe('DepthwiseConv2dNative backprop', () => {
   const cases: Array<{ x: [number, number, number, number]; f: [number, number]; mult: number; s: number; pad: Pad }> = [
     { x: [2, 7, 7, 3], f: [3, 3], mult: 1, s: 1, pad: 'same' },

@@ -1,6 +1,6 @@
 /**
  * Training on the wasm backend gives what the cpu backend gives: tfjs-layers models with conv,
- * depthwise-conv, embedding and dense layers, same initial weights and data, a few Adam steps; the
+ * max-pooling, depthwise-conv, separable-conv, embedding, conv1d and dense layers, same initial weights and data, a few Adam steps; the
  * losses and final weights agree within 1e-4 (relative to each tensor's scale).
  */
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -88,14 +88,15 @@ const convnet: Task = {
   build: () =>
     tfl.sequential({
       layers: [
-        tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        tfl.layers.conv2d({ inputShape: [12, 12, 3], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2 }),
         tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, strides: 2, padding: 'same', activation: 'relu' }),
         tfl.layers.separableConv2d({ filters: 6, kernelSize: 3, padding: 'valid', activation: 'relu' }),
         tfl.layers.flatten(),
         tfl.layers.dense({ units: 5, activation: 'softmax' }),
       ],
     }),
-  data: () => ({ x: randomHost([6, 8, 8, 3], 1), y: oneHot(6, 5, 2) }),
+  data: () => ({ x: randomHost([6, 12, 12, 3], 1), y: oneHot(6, 5, 2) }),
 };
 
 const embedding: Task = {
@@ -115,7 +116,7 @@ const embedding: Task = {
 };
 
 describe('training on wasm equals training on cpu', () => {
-  it('convnet: conv2d, depthwise conv, separable conv, dense', async () => {
+  it('convnet: conv2d, max pooling, depthwise conv, separable conv, dense', async () => {
     await expectSameTraining(convnet);
   });
 

@@ -1,7 +1,8 @@
 /**
  * The wasm backend's training kernels: the four it lacks (so conv, depthwise/separable conv and
- * embedding layers can train) and the matmul fast path (so backprop's transposed products run on
- * XNNPACK). Registered with tfjs-core's kernel registry for backendName 'wasm'.
+ * embedding layers can train), the matmul fast path (so backprop's transposed products run on
+ * XNNPACK), the conv2d input gradient as an XNNPACK convolution and a one-pass max-pool gradient.
+ * Registered with tfjs-core's kernel registry for backendName 'wasm'.
  *
  * `registerWasmTrainingKernels()` is idempotent: each kernel function it installs carries a marker,
  * and a kernel that already carries it is left alone (also across duplicate module instances).
@@ -11,9 +12,11 @@
 import * as tf from '../../tf.ts';
 import { fastBatchMatMul } from './BatchMatMul.ts';
 import { conv2DBackpropFilter } from './Conv2DBackpropFilter.ts';
+import { fastConv2DBackpropInput } from './Conv2DBackpropInput.ts';
 import { depthwiseConv2dNativeBackpropFilter } from './DepthwiseConv2dNativeBackpropFilter.ts';
 import { depthwiseConv2dNativeBackpropInput } from './DepthwiseConv2dNativeBackpropInput.ts';
 import { fastFusedMatMul } from './_FusedMatMul.ts';
+import { fastMaxPoolGrad } from './MaxPoolGrad.ts';
 import { unsortedSegmentSum } from './UnsortedSegmentSum.ts';
 
 const BACKEND = 'wasm';
@@ -26,8 +29,8 @@ export const ADDED_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
 ] as const;
-/** Kernels this module wraps to route them through XNNPACK. */
-export const WRAPPED_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
+/** Kernels of the wasm backend this module replaces with faster ones (each falls back to the original). */
+export const WRAPPED_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad'] as const;
 
 type Marked = tf.KernelFunc & { [MARK]?: true };
 
@@ -78,6 +81,8 @@ export function registerWasmTrainingKernels(): void {
   const wrappers: Record<(typeof WRAPPED_KERNELS)[number], (orig: tf.KernelFunc) => tf.KernelFunc> = {
     BatchMatMul: fastBatchMatMul,
     _FusedMatMul: fastFusedMatMul,
+    Conv2DBackpropInput: fastConv2DBackpropInput,
+    MaxPoolGrad: fastMaxPoolGrad,
   };
   for (const name of WRAPPED_KERNELS) {
     const existing = tf.getKernel(name, BACKEND);
