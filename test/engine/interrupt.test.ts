@@ -4,21 +4,22 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processAlive } from '../../engine/fsx.ts';
 import { FingerprintCache } from '../../engine/fingerprints.ts';
 import { verifyArtifact } from '../../engine/store.ts';
 import { makeProject, runCli, waitFor, workerPids, type FixtureProject } from './fixture.ts';
 
+// One project for all three: each test builds its own profile, so each starts with its keys unbuilt.
 let project: FixtureProject;
-beforeEach(() => {
+beforeAll(() => {
   project = makeProject();
 });
-afterEach(() => project.remove());
+afterAll(() => project.remove());
 
 const store = (id: string) => (existsSync(join(project.root, 'artifacts', id)) ? readdirSync(join(project.root, 'artifacts', id)).sort() : []);
 const artifactFolders = (id: string) => store(id).filter((e) => /^[0-9a-f]{12}$/.test(e));
-const SLOW = { SLEEPER_STEP_MS: '200' };
+const SLOW = { SLEEPER_STEP_MS: '20000' };
 const FAST = { SLEEPER_STEP_MS: '1' };
 
 describe('interruptions', () => {
@@ -43,30 +44,30 @@ describe('interruptions', () => {
   });
 
   it('kill -9 of the build leaves only a temp folder, which the next build removes before rerunning', async () => {
-    const build = runCli(project.root, ['run', 'sleeper', '--profile', 'local'], SLOW);
+    const build = runCli(project.root, ['run', 'sleeper', '--profile', 'paper'], SLOW);
     const [worker] = await waitFor('the worker to start', () => {
       const pids = workerPids(build.child.pid!);
-      return pids.length > 0 && project.runs().length > 0 && pids;
+      return pids.length > 0 && project.runs().length > 2 && pids;
     });
     build.child.kill('SIGKILL');
     await build;
     // The orphaned worker notices its parent is gone (stdin closes) and stops.
     await waitFor('the orphaned worker to exit', () => !processAlive(worker!), 10_000);
-    expect(artifactFolders('sleeper')).toEqual([]);
+    expect(artifactFolders('sleeper')).toHaveLength(1); // the previous test's (profile local)
     expect(store('sleeper').some((e) => e.startsWith('.tmp-'))).toBe(true);
 
-    const next = await runCli(project.root, ['run', 'sleeper', '--profile', 'local'], FAST);
+    const next = await runCli(project.root, ['run', 'sleeper', '--profile', 'paper'], FAST);
     expect(next.code).toBe(0);
-    expect(project.runs()).toHaveLength(2);
+    expect(project.runs()).toHaveLength(4);
     expect(store('sleeper').filter((e) => e.startsWith('.'))).toEqual([]);
-    expect(artifactFolders('sleeper')).toHaveLength(1);
+    expect(artifactFolders('sleeper')).toHaveLength(2);
   });
 
   it('two builds at once run each key once and both succeed', async () => {
-    const env = { SLEEPER_STEP_MS: '1000' };
+    const env = { SLEEPER_STEP_MS: '700' };
     const [a, b] = await Promise.all([runCli(project.root, ['run', 'sum', 'sleeper', '--profile', 'smoke'], env), runCli(project.root, ['run', 'sum', 'sleeper', '--profile', 'smoke'], env)]);
     expect([a.code, b.code]).toEqual([0, 0]);
-    expect(project.runs().map((l) => l.split(' ')[0]).sort()).toEqual(['sleeper', 'sum']);
+    expect(project.runs().slice(4).map((l) => l.split(' ')[0]).sort()).toEqual(['sleeper', 'sum']);
     const summaries = [a.stderr, b.stderr].map((s) => /experiments: (\d+) cached, (\d+) ran/.exec(s)!.slice(1).map(Number));
     // Between them, each experiment ran exactly once; the other build took it from the cache.
     expect(summaries[0]![1]! + summaries[1]![1]!).toBe(2);
