@@ -84,7 +84,7 @@ export async function setupBackend(name: BackendName): Promise<BackendInfo> {
     case 'tensorflow':
       return setupTensorflow();
     case 'webgpu':
-      throw new Error(`backend 'webgpu' is not available yet; use BACKEND=wasm (the default) or BACKEND=cpu`);
+      return (await import('../webgpu/index.ts')).setupWebGPUBackend();
     default:
       throw new Error(`unknown backend '${name as string}'`);
   }

@@ -15,10 +15,18 @@ export function forwardInputNames(c: ScanConfig): string[] {
 }
 
 /** `save`: write the checkpoints the backward needs (skipped when no gradient is being recorded). */
-export function forwardShader(c: ScanConfig, t: Tiling, save = true): string {
+export interface ForwardShape {
+  /** Steps per tile (a multiple of `unroll`). */
+  tile: number;
+  /** Steps per iteration of the scan loop: independent exponentials of several steps can overlap. */
+  unroll: number;
+}
+
+export function forwardShader(c: ScanConfig, t: Tiling, save = true, shape: ForwardShape = { tile: FORWARD_TILE, unroll: 1 }): string {
   const { S, NS, rows } = t;
   const N = c.n;
-  const TL = FORWARD_TILE;
+  const TL = shape.tile;
+  const U = shape.unroll;
   const P = TL + 1; // row pitch: lanes read rows of the tile, a padded pitch keeps them in distinct banks
   const inputs = forwardInputNames(c);
   const outputs = ['yOut', 'lastState', ...(save ? ['checkpoints'] : [])];
@@ -41,6 +49,19 @@ export function forwardShader(c: ScanConfig, t: Tiling, save = true): string {
         ${smem}[i] = v;
       }
     }`;
+  // One scan step at tile position `at`: states of this invocation, partial y to workgroup memory.
+  const step = (at: string) => `    {
+      let t = ${at};
+${save ? `      if ((t0 + t) % ${CHECKPOINT}u == 0u && live && t0 + t < p.l) {
+        let ck = ((bi * p.checkpoints + (t0 + t) / ${CHECKPOINT}u) * ${N}u + s * ${NS}u) * p.d + row;
+${unroll(NS, (j) => `        checkpoints[ck + ${j}u * p.d] = h${j};`)}
+      }` : ''}
+      let dt = sDt[lane * ${P}u + t];
+      let du = sDu[lane * ${P}u + t];
+      var y = 0.0;
+${unroll(NS, (j) => `      h${j} = exp2(dt * A2${j}) * h${j} + du * ${Bv(j)};\n      y = y + h${j} * ${Cv(j)};`)}
+      sY[(s * ${TL}u + t) * 33u + lane] = y;
+    }`;
   return /* wgsl */ `
 struct Params { ${FORWARD_PARAMS.map((f) => `${f}: u32`).join(', ')} }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -51,7 +72,7 @@ var<workgroup> sDt: array<f32, ${32 * P}>;     // (row, step): delta after bias 
 var<workgroup> sDu: array<f32, ${32 * P}>;     // (row, step): delta * u
 ${bGrouped ? `var<workgroup> sB: array<f32, ${N * TL}>;` : ''}  // (state, step)
 ${cGrouped ? `var<workgroup> sC: array<f32, ${N * TL}>;` : ''}
-var<workgroup> sY: array<f32, ${S * TL * P}>;  // (state group, step, row): partial sums of h . C
+var<workgroup> sY: array<f32, ${S * TL * 33}>;  // (state group, step, row; padded pitch 33): partial sums of h . C
 
 @compute @workgroup_size(32, ${S}, 1)
 fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -85,16 +106,8 @@ ${cGrouped ? '' : unroll(NS, (j) => `  let Cs${j} = C[rowc * ${N}u + s * ${NS}u 
 ${bGrouped ? loadProjection('B', 'sB', 'bGroups', 'rowsPerBGroup') : ''}
 ${cGrouped ? loadProjection('C', 'sC', 'cGroups', 'rowsPerCGroup') : ''}
     workgroupBarrier();
-    for (var t = 0u; t < ${TL}u; t = t + 1u) {
-${save ? `      if (t % ${CHECKPOINT}u == 0u && live && t0 + t < p.l) {
-        let ck = ((bi * p.checkpoints + (t0 + t) / ${CHECKPOINT}u) * ${N}u + s * ${NS}u) * p.d + row;
-${unroll(NS, (j) => `        checkpoints[ck + ${j}u * p.d] = h${j};`)}
-      }` : ''}
-      let dt = sDt[lane * ${P}u + t];
-      let du = sDu[lane * ${P}u + t];
-      var y = 0.0;
-${unroll(NS, (j) => `      h${j} = exp2(dt * A2${j}) * h${j} + du * ${Bv(j)};\n      y = y + h${j} * ${Cv(j)};`)}
-      sY[(s * ${TL}u + t) * ${P}u + lane] = y;
+    for (var t0s = 0u; t0s < ${TL}u; t0s = t0s + ${U}u) {
+${unroll(U, (k) => step(`t0s + ${k}u`))}
     }
     workgroupBarrier();
     for (var i = flat; i < ${32 * TL}u; i = i + ${32 * S}u) {
@@ -104,7 +117,7 @@ ${unroll(NS, (j) => `      h${j} = exp2(dt * A2${j}) * h${j} + du * ${Bv(j)};\n 
       let tt = t0 + t;
       if (r < ${rows}u && rr < p.d && tt < p.l) {
         var y = 0.0;
-        for (var q = 0u; q < ${S}u; q = q + 1u) { y = y + sY[(q * ${TL}u + t) * ${P}u + r]; }
+        for (var q = 0u; q < ${S}u; q = q + 1u) { y = y + sY[(q * ${TL}u + t) * 33u + r]; }
         let idx = (bi * p.d + rr) * p.l + tt;
         ${c.hasD ? 'y = y + u[idx] * D[rr];' : ''}
         ${c.hasZ ? 'y = y * silu(z[idx]);' : ''}

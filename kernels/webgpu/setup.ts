@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { openAdapter, type DawnBackend } from './dawn.ts';
 import { installChunkedTransfers } from './transfer.ts';
 import { registerScanKernels } from './scan_kernels.ts';
+import { setSubgroupWidth } from './capabilities.ts';
 import type { Json } from '../../engine/contract.ts';
 
 /** Limits the kernels depend on; each is requested at the adapter's maximum. */
@@ -105,6 +106,9 @@ export async function setupWebGPU(): Promise<WebGPUDetails | null> {
   g.navigator!.gpu = gpu;
   const device = await requestDevice(adapter);
   const details = describe(adapter, device, dawnBackend);
+  const sg = (adapter as unknown as { info: { subgroupMinSize?: number; subgroupMaxSize?: number } }).info;
+  setSubgroupWidth(sg.subgroupMinSize, sg.subgroupMaxSize, device.features.has('subgroups'));
+  details.subgroupSize = sg.subgroupMinSize === sg.subgroupMaxSize ? (sg.subgroupMinSize ?? null) : null;
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   const info = (adapter as unknown as { info: GPUAdapterInfo }).info;
   // Replace the package's own factory (it would request a second device with other limits).

@@ -91,8 +91,15 @@ describe('setupBackend', () => {
     expect(info).toMatchObject({ name: 'cpu', version: tf.version_core });
   });
 
-  it('webgpu: says it is not available yet', async () => {
-    await expect(setupBackend('webgpu')).rejects.toThrow(/not available yet/);
+  it('webgpu: selects the backend and names its adapter, or says which libraries are missing', async () => {
+    const info = await setupBackend('webgpu').catch((err: Error) => err);
+    if (info instanceof Error) expect(info.message).toMatch(/found no WebGPU adapter/);
+    else {
+      expect(tf.getBackend()).toBe('webgpu');
+      expect(info).toMatchObject({ name: 'webgpu', version: tf.version_core });
+      expect(typeof info.details?.adapter).toBe('string');
+      (await import('../../kernels/webgpu/index.ts')).releaseWebGPU();
+    }
   });
 
   it.skipIf(findNativeTensorflow() != null)('tensorflow: a clear error when neither native package loads', async () => {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../kernels/tf.ts';
-import { selectiveScan } from '../../kernels/index.ts';
+import { selectiveScan, type SelectiveScanInputs } from '../../kernels/index.ts';
 import { releaseWebGPU, setupWebGPU, type WebGPUDetails } from '../../kernels/webgpu/setup.ts';
 import { SCAN_CASES, makeCase, normalisedError, seededRandom, type CaseSpec } from './scan-cases.ts';
 
@@ -40,7 +40,7 @@ async function run(spec: CaseSpec, backend: string, seed: number): Promise<Outco
   const names = INPUTS.filter((k) => inputs[k]);
   const scan = (xs: tf.Tensor[]) => {
     const given = Object.fromEntries(names.map((k, i) => [k, xs[i]!]));
-    return selectiveScan({ ...(given as never), deltaSoftplus: spec.softplus, returnLastState: true }, { impl: 'fused' });
+    return selectiveScan({ ...(given as unknown as SelectiveScanInputs), deltaSoftplus: spec.softplus, returnLastState: true }, { impl: 'fused' });
   };
   const { value, grads } = tf.valueAndGrads((...xs: tf.Tensor[]) => {
     const r = scan(xs);
