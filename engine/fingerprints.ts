@@ -11,7 +11,7 @@
  * within the same clock tick as its hashing could change again without changing its stat, so such files
  * are rehashed next time (git's "racy clean" rule).
  */
-import { readFileSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { sha256 } from './hash.ts';
 import { normaliseSource } from './normalise.ts';
@@ -71,9 +71,15 @@ export class FingerprintCache {
     return hash;
   }
 
-  /** Persist new fingerprints (atomically; concurrent builds each write a complete file, the last one wins). */
+  /**
+   * Persist new fingerprints (atomically; concurrent builds each write a complete file, the last one
+   * wins), dropping entries of files that no longer exist. A build that hashed nothing writes nothing.
+   */
   save(): void {
     if (!this.dirty || this.file === null) return;
+    for (const id of Object.keys(this.entries)) {
+      if (!existsSync(id.slice(id.indexOf(':') + 1))) delete this.entries[id];
+    }
     writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, entries: this.entries }));
     this.dirty = false;
   }

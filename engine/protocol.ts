@@ -1,5 +1,5 @@
 /**
- * What the build process and a worker say to each other. The job goes in as argv JSON; the worker
+ * What the build process and a worker say to each other. The job goes in as a JSON line on stdin; the worker
  * answers with JSON lines on fd 3 (stdout and stderr stay free for the experiment and go to run.log).
  */
 import type { BackendName, Json, Profile } from './contract.ts';

@@ -112,10 +112,9 @@ async function runWorker(context: RunContextInternal, job: RunJob, finalDir: str
   let done: Extract<WorkerMessage, { type: 'done' }> | null = null;
   let failure: Extract<WorkerMessage, { type: 'error' }> | null = null;
   try {
-    const { child } = await startTsx(root, join(import.meta.dirname, 'worker.ts'), [JSON.stringify(workerJob)], {
-      ...process.env,
-      FORCE_COLOR: '0',
-    });
+    const { child } = await startTsx(root, join(import.meta.dirname, 'worker.ts'), [], { ...process.env, FORCE_COLOR: '0' });
+    // The job goes in on stdin, which then stays open: the worker stops when this process dies.
+    child.stdin.write(JSON.stringify(workerJob) + '\n');
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
     const lines = createInterface({ input: child.child!.stdio[MESSAGE_FD] as NodeJS.ReadableStream });
@@ -138,6 +137,7 @@ async function runWorker(context: RunContextInternal, job: RunJob, finalDir: str
     options.signal.addEventListener('abort', stop, { once: true });
     const exit = await child;
     options.signal.removeEventListener('abort', stop);
+    child.stdin.end();
     // The message pipe closes with the worker; a grandchild still holding it open must not hang the build.
     await Promise.race([linesClosed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     lines.close();

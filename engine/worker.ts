@@ -4,8 +4,9 @@
  * progress and the outcome as JSON lines on fd 3 (protocol.ts); the build process writes the manifest
  * and moves the folder into place.
  *
- * Usage: node --import tsx engine/worker.ts '<WorkerJob json>'
- * Ctrl-C, SIGTERM or the build process dying (stdin closes) abort ctx.signal; the worker exits shortly
+ * Usage: node --import tsx engine/worker.ts, with the WorkerJob as one JSON line on stdin (not argv: a
+ * data set of many files would pass the kernel's limit on one argument). stdin then stays open: the
+ * build process dying closes it. That, Ctrl-C or SIGTERM abort ctx.signal; the worker exits shortly
  * after even if the experiment ignores the signal.
  */
 import { createWriteStream, readFileSync } from 'node:fs';
@@ -28,7 +29,24 @@ function send(message: WorkerMessage): void {
   messages.write(JSON.stringify(message) + '\n');
 }
 
-const job = JSON.parse(process.argv[2]!) as WorkerJob;
+/** The first line of stdin; stdin stays open (and flowing) afterwards, so its end can be noticed. */
+function readJob(): Promise<WorkerJob> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const newline = buffered.indexOf('\n');
+      if (newline < 0) return;
+      process.stdin.off('data', onData);
+      process.stdin.on('data', () => {});
+      resolve(JSON.parse(buffered.slice(0, newline)) as WorkerJob);
+    };
+    process.stdin.on('data', onData);
+    process.stdin.once('end', () => reject(new Error('stdin closed before the job arrived')));
+  });
+}
+
+const job = await readJob();
 const controller = new AbortController();
 function abort(reason: string): void {
   if (controller.signal.aborted) return;
@@ -38,7 +56,6 @@ function abort(reason: string): void {
 process.on('SIGINT', () => abort('interrupted (SIGINT)'));
 process.on('SIGTERM', () => abort('terminated (SIGTERM)'));
 process.stdin.on('end', () => abort('the build process went away'));
-process.stdin.resume();
 
 function dataAccess(): { access: DataAccess; read: Record<string, Record<string, string>> } {
   const read: Record<string, Record<string, string>> = {};
