@@ -243,9 +243,10 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
     if (entry.status === 'invalid') reason = `its key cannot be computed: ${entry.error.split('\n')[0]}`;
     else if (entry.status === 'unavailable') reason = `data unavailable: ${entry.unavailable.join(', ')}`;
     else {
-      const newest = await newestArtifact(session.root, entry.experimentId, options.profile, session.fingerprints);
+      const found = await newestArtifact(session.root, entry.experimentId, options.profile, session.fingerprints);
+      const newest = found && found.manifest.components.profile === options.profile ? found : null;
       if (entry.failure) reason = `the current key's run failed (${entry.failure.error?.message ?? 'unknown error'})`;
-      else if (!newest) reason = 'no artifact (never built)';
+      else if (!newest) reason = `missing: never built with profile ${options.profile}`;
       else {
         const changes = explainChange(newest.manifest.components, entry.components);
         const detail = changes.length ? changes.slice(0, 3).join('; ') + (changes.length > 3 ? `; and ${changes.length - 3} more` : '') : entry.rejected ?? 'artifact missing';
@@ -260,8 +261,8 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
     const reason = reasons.get(id);
     if (!reason || !byId.has(id)) continue;
     failures++;
-    const what = need.kind === 'value' ? `value ${need.experimentId}.${need.path}` : `${need.kind} ${need.id}`;
-    options.output(`${formatPos(need.where)}: ${what} (experiment ${id}): ${reason}`);
+    const what = need.kind === 'value' ? `value ${need.experimentId}.${need.path}` : need.kind === 'experiment' ? `experiment ${id}` : `${need.kind} ${need.id} (experiment ${id})`;
+    options.output(`${formatPos(need.where)}: ${what}: ${reason}`);
   }
   session.fingerprints.save();
   if (failures > 0) {

@@ -59,7 +59,7 @@ describe('report commands', () => {
     editMath();
     const check = await make('check');
     expect(check.code).not.toBe(0);
-    expect(check.stdout).toMatch(/^report\/index\.md:5:\d+: value sum\.total \(experiment sum\): stale: .*file experiments\/lib\/math\.ts changed/m);
+    expect(check.stdout).toMatch(/^report\/index\.md:5:\d+: value sum\.total: stale: .*file experiments\/lib\/math\.ts changed/m);
     expect(check.stdout).toMatch(/^report\/index\.md:7:1: figure sum-line \(experiment sum\): stale/m);
     expect(check.stdout).toMatch(/^report\/index\.md:10:1: table sum-table \(experiment sum\): stale/m);
     expect(check.stdout).not.toMatch(/sleeper/);
