@@ -250,8 +250,8 @@ async function kernelProfile(name: ModelName): Promise<Array<{ kernel: string; m
 interface PeerResult {
   torch: string;
   threads: number;
-  convnet: { medianMs: number };
-  mlp: { medianMs: number };
+  convnet: { medianMs: number; cpuMs: number };
+  mlp: { medianMs: number; cpuMs: number };
   matmul1024Ms: number;
 }
 
@@ -335,6 +335,9 @@ console.log('\nconvnet step on wasm+kernels, time per kernel (ms, one step, summ
 for (const k of convnetKernels.slice(0, 8)) console.log(`  ${k.kernel.padEnd(34)}${k.ms.toFixed(1).padStart(8)}  (${k.calls} calls)`);
 
 const peerMs = (name: ModelName) => (typeof peer === 'string' ? undefined : ({ wallMs: peer[name].medianMs } as Timing));
+const peerCpuMs = (name: ModelName) => (typeof peer === 'string' ? undefined : ({ wallMs: peer[name].cpuMs } as Timing));
+/** The same outcome with its CPU-time median in place of the wall one. */
+const byCpu = (o: Outcome | undefined): Outcome | undefined => (o == null || 'error' in o ? o : { ...o, wallMs: o.cpuMs });
 console.log('\ntraining step, Adam, batch 64 (ms)  cpu        wasm plain  wasm+kernels  PyTorch   | wasm+k vs cpu  vs plain  vs PyTorch');
 const ratios: Record<string, Record<string, number | null>> = {};
 for (const name of ['convnet', 'mlp'] as const) {
@@ -342,12 +345,24 @@ for (const name of ['convnet', 'mlp'] as const) {
     vsCpu: ratio(cpuTrain[name], fastTrain[name]),
     vsWasmPlain: ratio(plainTrain[name], fastTrain[name]),
     vsPytorch: ratio(peerMs(name), fastTrain[name]),
+    vsCpuByCpuTime: ratio(byCpu(cpuTrain[name]), byCpu(fastTrain[name])),
+    vsWasmPlainByCpuTime: ratio(byCpu(plainTrain[name]), byCpu(fastTrain[name])),
+    vsPytorchByCpuTime: ratio(peerCpuMs(name), byCpu(fastTrain[name])),
   };
   ratios[name] = r;
   console.log(
     `  ${name.padEnd(34)}${ms(cpuTrain[name]).padStart(9)} ${ms(plainTrain[name]).padStart(11)} ${ms(fastTrain[name]).padStart(13)} ` +
       `${(typeof peer === 'string' ? 'n/a' : peer[name].medianMs.toFixed(1)).padStart(9)}   | ` +
       `${fmtRatio(r.vsCpu).padStart(13)} ${fmtRatio(r.vsWasmPlain).padStart(9)} ${fmtRatio(r.vsPytorch).padStart(11)}`,
+  );
+}
+console.log('  by CPU time (ms):');
+for (const name of ['convnet', 'mlp'] as const) {
+  const c = (o: Outcome | undefined) => ms(byCpu(o));
+  console.log(
+    `  ${name.padEnd(34)}${c(cpuTrain[name]).padStart(9)} ${c(plainTrain[name]).padStart(11)} ${c(fastTrain[name]).padStart(13)} ` +
+      `${(typeof peer === 'string' ? 'n/a' : peer[name].cpuMs.toFixed(1)).padStart(9)}   | ` +
+      `${fmtRatio(ratios[name]!.vsCpuByCpuTime ?? null).padStart(13)} ${fmtRatio(ratios[name]!.vsWasmPlainByCpuTime ?? null).padStart(9)} ${fmtRatio(ratios[name]!.vsPytorchByCpuTime ?? null).padStart(11)}`,
   );
 }
 console.log('  (ratios are time / wasm+kernels time: above 1x means wasm+kernels is faster; vs PyTorch below 1x means PyTorch is faster)');

@@ -5,7 +5,8 @@ Models (as in bench/backend.bench.ts):
   convnet: conv3x3(3->16, same) relu maxpool2 conv3x3(16->32, same) relu maxpool2 dense(2048->10), 32x32x3
   mlp:     dense 784-1024 relu, 1024-1024 relu, 1024-10
 Loss: softmax cross-entropy. Also a 1024^3 float32 matmul.
-Usage: /usr/bin/python3 backend_peer.py warmup repeats  -> prints one JSON object.
+Usage: /usr/bin/python3 backend_peer.py warmup repeats  -> prints one JSON object (wall and CPU-time
+medians, since the machine may be shared).
 """
 import json
 import sys
@@ -46,12 +47,13 @@ def time_steps(model, x, y, warmup, repeats):
 
     for _ in range(warmup):
         step()
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         step()
+        cpu.append((time.process_time() - c) * 1000)
         times.append((time.perf_counter() - t) * 1000)
-    return {"medianMs": median(times), "minMs": min(times), "maxMs": max(times), "repeats": repeats}
+    return {"medianMs": median(times), "cpuMs": median(cpu), "minMs": min(times), "maxMs": max(times), "repeats": repeats}
 
 
 def main():

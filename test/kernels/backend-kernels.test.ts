@@ -6,6 +6,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromHost, randomHost, relativeError, runOn, type HostTensor } from '../../kernels/backend/compare.ts';
 import { setupBackend } from '../../kernels/backend/index.ts';
+import { conv2DBackpropFilter } from '../../kernels/backend/wasm/Conv2DBackpropFilter.ts';
+import { wasmKernel } from '../../kernels/backend/wasm/heap.ts';
 import * as tf from '../../kernels/tf.ts';
 
 const TOL = 1e-4;
@@ -58,6 +60,26 @@ describe('Conv2DBackpropFilter', () => {
       expectClose(compare([x, dy], (xt, dyt) => tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs) as tf.Tensor));
     });
   }
+
+  it('sums image chunks when the patch matrix exceeds its budget', () => {
+    // A budget of 2 images' patches: 5 images run as chunks of 2, 2 and 1.
+    const kernelName = 'Conv2DBackpropFilterChunkedForTest';
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: conv2DBackpropFilter({ matMul: wasmKernel('BatchMatMul'), chunkFloats: 2 * 27 * 36 }) });
+    try {
+      const x = randomHost([5, 6, 6, 3], 15);
+      const dy = randomHost([5, 6, 6, 4], 16);
+      const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4] } as unknown as tf.NamedAttrMap;
+      expectClose(
+        compare(
+          [x, dy],
+          (xt, dyt) => tf.engine().runKernel(kernelName, { x: xt, dy: dyt }, attrs) as tf.Tensor,
+          (xt, dyt) => tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs) as tf.Tensor,
+        ),
+      );
+    } finally {
+      tf.unregisterKernel(kernelName, 'wasm');
+    }
+  });
 
   it('refuses NCHW with a clear error', () => {
     const attrs = { strides: 1, pad: 'valid', dataFormat: 'NCHW', filterShape: [1, 1, 2, 2] } as unknown as tf.NamedAttrMap;
