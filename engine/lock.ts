@@ -35,7 +35,7 @@ function tryCreate(path: string): boolean {
 }
 
 /** Break the lock at `path` if its owner is dead. */
-function breakIfStale(path: string): void {
+export function breakIfStale(path: string): void {
   const pid = ownerPid(path);
   if (pid === null) {
     // Empty: its owner is between open and write, unless it died there long ago.

@@ -12,6 +12,7 @@ import { prettyJson } from './hash.ts';
 import type { FingerprintCache } from './fingerprints.ts';
 import { processAlive, randomId, writeFileAtomic } from './fsx.ts';
 import { projectPaths } from './project.ts';
+import { breakIfStale } from './lock.ts';
 
 export const KEY_PREFIX = 12;
 
@@ -149,7 +150,10 @@ export function commitArtifact(tempDir: string, finalDir: string, replace: boole
   }
 }
 
-/** Remove temp and trash folders left by builds that died (their pid is gone). Returns what was removed. */
+/**
+ * Remove temp and trash folders, and key locks, left by builds that died (their pid is gone). Returns
+ * what was removed.
+ */
 export function removeOrphans(root: string): string[] {
   const artifacts = projectPaths(root).artifacts;
   if (!existsSync(artifacts)) return [];
@@ -162,6 +166,9 @@ export function removeOrphans(root: string): string[] {
       if (match && !processAlive(Number(match[1]))) {
         rmSync(join(store, entry), { recursive: true, force: true });
         removed.push(join(store, entry));
+      } else if (/^\.lock-[0-9a-f]+$/.test(entry)) {
+        breakIfStale(join(store, entry));
+        if (!existsSync(join(store, entry))) removed.push(join(store, entry));
       }
     }
   }

@@ -55,6 +55,7 @@ describe('interruptions', () => {
     await waitFor('the orphaned worker to exit', () => !processAlive(worker!), 10_000);
     expect(artifactFolders('sleeper')).toHaveLength(1); // the previous test's (profile local)
     expect(store('sleeper').some((e) => e.startsWith('.tmp-'))).toBe(true);
+    expect(store('sleeper').some((e) => e.startsWith('.lock-'))).toBe(true);
 
     const next = await runCli(project.root, ['run', 'sleeper', '--profile', 'paper'], FAST);
     expect(next.code).toBe(0);
