@@ -18,7 +18,7 @@ import { buildExperiments, summaryLine, type ExperimentsBuild } from './experime
 import { explainChange } from './explain.ts';
 import { writeFileAtomic } from './fsx.ts';
 import { loadCatalog } from './catalog-full.ts';
-import { formatPos, neededExperiments, resolveTarget } from './needs.ts';
+import { experimentOfNeed, formatPos, neededExperiments, resolveTarget } from './needs.ts';
 import { planExperiments, type PlanEntry } from './plan.ts';
 import { formatSeconds } from './progress.ts';
 import { projectPaths, repoPath } from './project.ts';
@@ -257,7 +257,7 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
   }
   let failures = 0;
   for (const need of needs) {
-    const id = need.kind === 'value' ? need.experimentId : need.kind === 'experiment' ? need.id : session.index[need.kind === 'figure' ? 'figures' : 'tables'].get(need.id)!.experimentId;
+    const id = experimentOfNeed(need, session.index)!;
     const reason = reasons.get(id);
     if (!reason || !byId.has(id)) continue;
     failures++;

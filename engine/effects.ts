@@ -22,11 +22,3 @@ export function stderrTerminal(): Terminal {
     write: (text) => void process.stderr.write(text),
   };
 }
-
-export function stdoutTerminal(): Terminal {
-  return {
-    isTTY: Boolean(process.stdout.isTTY),
-    columns: process.stdout.columns || 100,
-    write: (text) => void process.stdout.write(text),
-  };
-}

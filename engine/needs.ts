@@ -10,8 +10,6 @@ export const formatPos = (p: SourcePos): string => `${p.file}:${p.line}:${p.colu
 export interface NeededExperiments {
   /** Experiment ids, in the order the report first needs them. */
   experiments: string[];
-  /** The experiment behind each need (null when the id is unknown). */
-  experimentOf: (need: Need) => string | null;
   problems: string[];
 }
 
@@ -38,7 +36,7 @@ export function neededExperiments(needs: readonly Need[], index: CatalogIndex): 
       problems.push(`${formatPos(need.where)}: unknown ${name}`);
     } else if (!experiments.includes(id)) experiments.push(id);
   }
-  return { experiments, experimentOf: (need) => experimentOfNeed(need, index), problems };
+  return { experiments, problems };
 }
 
 /** A figure, table or experiment id given on the command line -> its experiment. */
