@@ -6,7 +6,8 @@
  *
  * `setupBackend('wasm')` selects the wasm backend and registers its training kernels
  * (kernels/backend/wasm/): the default backend. 'cpu' is tfjs' pure-JS backend, 'tensorflow' the
- * native binding (@tensorflow/tfjs-node-gpu, else @tensorflow/tfjs-node), 'webgpu' not yet.
+ * native binding (@tensorflow/tfjs-node-gpu, else @tensorflow/tfjs-node), 'webgpu' the WebGPU
+ * backend of kernels/webgpu/.
  * The engine reads the BACKEND environment variable and passes the name; nothing here reads it.
  */
 import type { BackendName, Environment } from '../../engine/contract.ts';
