@@ -12,7 +12,12 @@ export async function loadCatalog(root: string, index: CatalogIndex): Promise<Ca
   const catalog: Catalog = { figures: new Map(), tables: new Map(), experiments: new Map() };
   for (const [id, entry] of index.experiments) {
     const facts = entry.facts.ok ? entry.facts.value : null;
-    catalog.experiments.set(id, { title: facts?.title ?? id, summary: facts?.summary ?? '', sourceFile: entry.sourceFile });
+    catalog.experiments.set(id, {
+      title: facts?.title ?? id,
+      summary: facts?.summary ?? '',
+      sourceFile: entry.sourceFile,
+      datasets: (facts?.datasets ?? []).map(({ id, source }) => ({ id, source })),
+    });
   }
   for (const file of index.figuresGraphs.keys()) {
     const module = (await import(pathToFileURL(join(root, file)).href)) as FiguresModule;

@@ -239,5 +239,5 @@ export interface CatalogEntry<S> {
 export interface Catalog {
   figures: Map<string, CatalogEntry<FigureSpec>>;
   tables: Map<string, CatalogEntry<TableSpec>>;
-  experiments: Map<string, { title: string; summary: string; sourceFile: string }>;
+  experiments: Map<string, { title: string; summary: string; sourceFile: string; datasets?: readonly { id: string; source: string }[] }>;
 }

@@ -39,7 +39,7 @@ export interface RunView {
 }
 
 /** Dataset descriptions, when the engine puts them beside the catalog's experiment entries. */
-type ExperimentEntry = Catalog['experiments'] extends Map<string, infer E> ? E & { datasets?: readonly { id: string; source: string }[] } : never;
+type ExperimentEntry = Catalog['experiments'] extends Map<string, infer E> ? E : never;
 
 export function provenanceView(view: ArtifactView, itemId: string, catalog: Catalog): ProvenanceView {
   const manifest = view.manifest;
