@@ -14,9 +14,10 @@ import { allocate, runWgsl, workgroupBytes } from './program.ts';
 import { forwardInputNames, forwardShader } from './scan_forward_wgsl.ts';
 import { SUBGROUP_ROWS, subgroupForwardApplies, subgroupForwardShader } from './scan_forward_subgroup_wgsl.ts';
 import { fixedSubgroupWidth } from './capabilities.ts';
+import { ROWS_WORKGROUP, rowsForwardShader, rowsInputNames } from './scan_forward_rows_wgsl.ts';
 import { backwardInputNames, backwardShader } from './scan_backward_wgsl.ts';
 import { stridedSum, stridedSumShader } from './reduce_wgsl.ts';
-import { checkpointShape, FORWARD_TILE, projectionPartWords, stateSplit, tiling, type ScanConfig, type Tiling } from './scan_layout.ts';
+import { CHECKPOINT, checkpointShape, chunkLength, FORWARD_TILE, projectionPartWords, stateSplit, tiling, type ScanConfig, type Tiling } from './scan_layout.ts';
 
 export const SELECTIVE_SCAN = 'SelectiveScan';
 export const SELECTIVE_SCAN_GRAD = 'SelectiveScanGrad';
@@ -52,8 +53,13 @@ export interface ScanKernelAttrs {
   /** Forward tile length and scan-loop unrolling (see ForwardShape); for benchmarks comparing shapes. */
   tile?: number;
   unroll?: number;
-  /** 'workgroup' (default): the tiled forward; 'subgroup': the shuffle-based one, where subgroups are 32 wide. */
-  path?: 'subgroup' | 'workgroup';
+  /**
+   * 'rows' (default): an invocation per (row, chunk), no workgroup memory; 'workgroup': the tiled
+   * forward; 'subgroup': the shuffle-based one, where subgroups are 32 wide. For benchmarks comparing them.
+   */
+  path?: 'rows' | 'subgroup' | 'workgroup';
+  /** Steps per chunk of the 'rows' path (rounded up to a multiple of 16); default from chunkLength(). */
+  chunkLength?: number;
   /** Keep checkpoints even when no tape records (to call SelectiveScanGrad directly). */
   keepCheckpoints?: boolean;
 }
@@ -83,7 +89,8 @@ function forward(inputs: Infos, backend: WebGPUBackend, attrs: ScanKernelAttrs):
   const c = configOf(inputs, Boolean(attrs.softplus));
   const save = Boolean(attrs.keepCheckpoints) || recording();
   const outputsOf = () => [allocate(backend, [c.b, c.d, c.l]), allocate(backend, [c.b, c.d, c.n]), allocate(backend, save ? checkpointShape(c) : [0])];
-  // Opt-in: on the H200 the tiled forward measured faster (18% against 10% of copy bandwidth at l = 8192).
+  if ((attrs.path ?? 'rows') === 'rows') return rowsForward(c, inputs, backend, save, outputsOf(), attrs.chunkLength);
+  // Opt-in: on the H200 the tiled forward measured faster than this one (18% against 10% of copy bandwidth at l = 8192).
   const subgroup = attrs.path === 'subgroup' && fixedSubgroupWidth() === 32 && subgroupForwardApplies(c);
   if (subgroup) {
     const t = tiling(c);
@@ -111,6 +118,38 @@ function forward(inputs: Infos, backend: WebGPUBackend, attrs: ScanKernelAttrs):
       workgroups: [t.blocks, c.b, 1],
     });
   }
+  return outputs;
+}
+
+/** The 'rows' forward: one output pass, preceded by the chunk-ends pass when l is split into chunks. */
+function rowsForward(c: ScanConfig, inputs: Infos, backend: WebGPUBackend, save: boolean, outputs: tf.TensorInfo[], requested?: number): tf.TensorInfo[] {
+  const rows = c.b * c.d;
+  if (c.l === 0 || rows === 0) return outputs;
+  const length = chunkLength(c, requested);
+  const chunks = Math.ceil(c.l / length);
+  const groupsX = Math.ceil(rows / ROWS_WORKGROUP);
+  if (groupsX > 65535 || chunks > 65535) throw new Error(`selective scan: ${rows} rows x ${chunks} chunks exceed the dispatch limits`);
+  const uniforms = [...params(c, 0, Math.ceil(c.l / CHECKPOINT)).slice(0, 7), rows, length, chunks];
+  const bind = (names: string[], extra: Infos) => names.map((name) => (extra[name] ?? inputs[name])!);
+  const chunked = chunks > 1;
+  const ends = chunked ? [allocate(backend, [rows, chunks, c.n]), allocate(backend, [rows, chunks])] : [];
+  if (chunked) {
+    runWgsl(backend, {
+      code: rowsForwardShader(c, 'ends', false, true),
+      inputs: bind(rowsInputNames(c, 'ends', true), {}),
+      outputs: ends,
+      params: uniforms,
+      workgroups: [groupsX, chunks, 1],
+    });
+  }
+  runWgsl(backend, {
+    code: rowsForwardShader(c, 'output', save, chunked),
+    inputs: bind(rowsInputNames(c, 'output', chunked), chunked ? { hEnd: ends[0]!, dtSum: ends[1]! } : {}),
+    outputs: save ? outputs : outputs.slice(0, 2),
+    params: uniforms,
+    workgroups: [groupsX, chunks, 1],
+  });
+  for (const x of ends) backend.disposeData(x.dataId);
   return outputs;
 }
 

@@ -88,3 +88,21 @@ fn softplus(x: f32) -> f32 {
 }
 fn silu(x: f32) -> f32 { return x / (1.0 + exp(-x)); }
 `;
+
+/** Invocations the 'rows' forward aims for: about what an H200 (132 SMs) holds at half occupancy. */
+export const ROWS_TARGET_INVOCATIONS = 1 << 17;
+/** Shortest chunk the 'rows' forward splits l into: the carry over earlier chunks stays a small share. */
+export const MIN_CHUNK = 256;
+
+/**
+ * Steps per chunk of the 'rows' forward: l whole when b * d rows fill the GPU, else split so that
+ * rows x chunks reaches ROWS_TARGET_INVOCATIONS, chunks no shorter than MIN_CHUNK. A multiple of
+ * CHECKPOINT, so each checkpoint falls in exactly one chunk.
+ */
+export function chunkLength(c: ScanConfig, requested?: number): number {
+  const roundUp = (x: number) => Math.max(CHECKPOINT, Math.ceil(x / CHECKPOINT) * CHECKPOINT);
+  if (requested !== undefined) return roundUp(requested);
+  const wanted = Math.ceil(ROWS_TARGET_INVOCATIONS / Math.max(1, c.b * c.d));
+  const chunks = Math.max(1, Math.min(wanted, Math.floor(c.l / MIN_CHUNK)));
+  return roundUp(Math.ceil(c.l / chunks));
+}

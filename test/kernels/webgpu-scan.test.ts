@@ -71,6 +71,33 @@ describe('webgpu fused selective scan', () => {
     });
   }
 
+  // The default forward splits l into chunks only when b * d rows are too few for the GPU; force short
+  // chunks here (and compare with the tiled forward) so the chunk carry is checked on the test sizes.
+  const vec4Case: CaseSpec = { name: 'l=64 (vec4 rows), everything on', b: 2, d: 5, l: 64, n: 4, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true };
+  for (const spec of [...SCAN_CASES.filter((s) => s.l > 16), vec4Case]) {
+    it(`split into chunks of 16 steps, agrees with the tiled forward: ${spec.name}`, async (ctx) => {
+      if (!adapter) return ctx.skip();
+      await tf.setBackend('webgpu');
+      const c = makeCase(spec, 3);
+      const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
+      const empty = tf.tensor1d([]);
+      const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k] ?? empty]));
+      const forward = async (attrs: object) => {
+        const outs = tf.engine().runKernel('SelectiveScan', given, { softplus: spec.softplus, keepCheckpoints: true, ...attrs } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        const data = await Promise.all(outs.map((o) => o.data() as Promise<Float32Array>));
+        tf.dispose(outs);
+        return data;
+      };
+      const chunked = await forward({ path: 'rows', chunkLength: 16 });
+      const tiled = await forward({ path: 'workgroup' });
+      for (const [i, name] of ['y', 'lastState', 'checkpoints'].entries()) {
+        expect(normalisedError(chunked[i]!, tiled[i]!), name).toBeLessThan(TOLERANCE);
+      }
+      tf.dispose(empty);
+      c.dispose();
+    });
+  }
+
   it('keeps no checkpoints when no gradient is recorded', async (ctx) => {
     if (!adapter) return ctx.skip();
     await tf.setBackend('webgpu');
