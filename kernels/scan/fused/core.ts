@@ -61,11 +61,29 @@ export function checkpointInterval(n: number): number {
   return Math.max(64, n);
 }
 
-/** Bytes of scratch memory allocated by scanForward / scanBackward since the last reset: the memory test reads it. */
-export const scratchTally = { bytes: 0 };
+/**
+ * Scratch memory of the fused scan since the last reset (`scratchTally.bytes = 0`): the bytes the JS scan
+ * allocated, plus the largest extent of the SIMD scan's linear memory that one call used (that memory is
+ * reused from call to call, so its peak, not its sum, is what the scan holds). The memory test reads it.
+ */
+export const scratchTally = {
+  js: 0,
+  wasmPeak: 0,
+  get bytes(): number {
+    return this.js + this.wasmPeak;
+  },
+  set bytes(value: number) {
+    this.js = value;
+    this.wasmPeak = 0;
+  },
+  /** Records one call's use of the SIMD scan's memory. */
+  wasmCall(bytes: number): void {
+    this.wasmPeak = Math.max(this.wasmPeak, bytes);
+  },
+};
 
 function f64(size: number): Float64Array {
-  scratchTally.bytes += size * 8;
+  scratchTally.js += size * 8;
   return new Float64Array(size);
 }
 
@@ -84,7 +102,7 @@ function timeMajor(x: Vec, p: ScanProblem, groups: number): Vec {
   if (groups === 0) return x;
   const { b, n, l } = p;
   const out = new (x.constructor as Float64ArrayConstructor)(x.length);
-  scratchTally.bytes += out.byteLength;
+  scratchTally.js += out.byteLength;
   for (let bg = 0; bg < b * groups; bg++) {
     const base = bg * n * l;
     for (let k = 0; k < n; k++) for (let t = 0; t < l; t++) out[base + t * n + k] = x[base + k * l + t]!;

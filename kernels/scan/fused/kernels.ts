@@ -1,12 +1,17 @@
 /**
  * The fused scan as two tfjs kernels, `SelectiveScan` and `SelectiveScanGrad`, for the cpu and wasm
- * backends, and the gradient that joins them. Both backends run the same flat-array code (core.ts):
- * on cpu over the backend's Float32Arrays, on wasm over views of the wasm heap.
+ * backends, and the gradient that joins them. Both backends run the same code on the same flat arrays (the
+ * cpu backend's Float32Arrays, or views of the tfjs wasm heap): the WebAssembly SIMD scan (wasm-scan.ts) where
+ * the engine supports SIMD, else the JS scan (core.ts).
  */
 import * as tf from '../../tf.ts';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { chunkCount, scanBackward, scanForward, type ScanProblem } from './core.ts';
+import { wasmScan, type ScanEngine } from './wasm-scan.ts';
+
+/** The scan the kernels run. */
+const scan: ScanEngine = wasmScan ?? { forward: scanForward, backward: scanBackward };
 
 export const SELECTIVE_SCAN = 'SelectiveScan';
 export const SELECTIVE_SCAN_GRAD = 'SelectiveScanGrad';
@@ -71,7 +76,7 @@ function forward(inputs: Infos, attrs: ScanAttrs, storage: Storage): tf.TensorIn
   const n = inputs.A!.shape[1]!;
   const outs = storage.allocate([[b, d, l], [b, d, n], [b, d, chunkCount(l, attrs.chunk), n]]);
   const [y, lastState, checkpoints] = outs.map((t) => storage.view(t)) as [Float32Array, Float32Array, Float32Array];
-  scanForward(problem(inputs, attrs, storage), { y, lastState, checkpoints });
+  scan.forward(problem(inputs, attrs, storage), { y, lastState, checkpoints });
   return outs;
 }
 
@@ -81,7 +86,7 @@ function backward(inputs: Infos, attrs: ScanAttrs, storage: Storage): tf.TensorI
   const g = outs.map((t) => storage.view(t));
   const grads = { u: g[0]!, delta: g[1]!, A: g[2]!, B: g[3]!, C: g[4]!, D: g[5]!, z: g[6]!, deltaBias: g[7]! };
   const p = problem(inputs, attrs, storage);
-  scanBackward(p, storage.view(inputs.checkpoints!), storage.view(inputs.dy!), storage.view(inputs.dLast!), {
+  scan.backward(p, storage.view(inputs.checkpoints!), storage.view(inputs.dy!), storage.view(inputs.dLast!), {
     ...grads,
     D: p.D && grads.D,
     z: p.z && grads.z,
