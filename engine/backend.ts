@@ -35,10 +35,42 @@ export async function loadBackendModule(root: string): Promise<BackendModule> {
 
 const FALLBACKS: readonly BackendName[] = ['wasm', 'cpu'];
 
-/** The backend an experiment runs on: the resolved one unless the experiment declares it unsupported. */
-export function backendFor(resolved: BackendName, unsupported: readonly BackendName[]): BackendName {
+/**
+ * The backend an experiment runs on: the one it requires, if any; else the resolved one unless the
+ * experiment declares it unsupported.
+ */
+export function backendFor(resolved: BackendName, unsupported: readonly BackendName[], required: BackendName | null = null): BackendName {
+  if (required) return required;
   if (!unsupported.includes(resolved)) return resolved;
   const fallback = FALLBACKS.find((b) => !unsupported.includes(b));
   if (!fallback) throw new Error(`no backend left: ${resolved} and all fallbacks (${FALLBACKS.join(', ')}) are unsupported`);
   return fallback;
+}
+
+/** Backends every machine has: TensorFlow.js' own, in JavaScript and WebAssembly. */
+const EVERYWHERE: readonly BackendName[] = ['wasm', 'cpu'];
+
+/**
+ * The backends experiments may run on in this build, decided without probing any device (probing
+ * Dawn for an adapter takes seconds, too long for planning): wasm and cpu, the build's own backend
+ * (BACKEND=webgpu given explicitly, or what auto resolved to), and those the AVAILABLE_BACKENDS
+ * environment variable lists (comma-separated, e.g. AVAILABLE_BACKENDS=webgpu on a GPU host).
+ */
+export function availableBackends(build: BackendName, listed: readonly BackendName[] = []): BackendName[] {
+  return [...new Set([...EVERYWHERE, build, ...listed])];
+}
+
+/** AVAILABLE_BACKENDS parsed: names separated by commas or spaces; an unknown name is an error. */
+export function parseAvailableBackends(value: string | undefined): BackendName[] {
+  const names = (value ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const name of names) {
+    if (!(BACKENDS as readonly string[]).includes(name)) throw new Error(`AVAILABLE_BACKENDS: unknown backend '${name}' (expected ${BACKENDS.join(', ')})`);
+  }
+  return names as BackendName[];
+}
+
+/** The command that refreshes an experiment needing `backend`, on a machine that has it. */
+export function refreshOn(backend: BackendName, experimentId: string, profile: string): string {
+  const where = backend === 'webgpu' ? 'webgpu on a GPU' : backend;
+  return `needs ${where} to refresh: node --import tsx engine/cli.ts run ${experimentId} --profile ${profile} --backend ${backend}`;
 }

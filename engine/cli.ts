@@ -17,7 +17,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { PROFILES, type Profile } from './contract.ts';
-import { parseBackendRequest } from './backend.ts';
+import { parseAvailableBackends, parseBackendRequest } from './backend.ts';
 import { stderrTerminal, systemClock } from './effects.ts';
 import { REPO_ROOT } from './project.ts';
 import {
@@ -60,6 +60,7 @@ function parse(argv: string[]): { command: string; target: string | undefined; r
       root: values.root,
       profile: values.profile as Profile,
       backend: parseBackendRequest(values.backend),
+      availableBackends: parseAvailableBackends(process.env.AVAILABLE_BACKENDS),
       jobs,
       frozen: values.frozen,
       terminal: stderrTerminal(),

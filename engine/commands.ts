@@ -11,7 +11,8 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256 } from './hash.ts';
-import type { ArtifactView, Catalog, Profile } from './contract.ts';
+import type { ArtifactView, BackendName, Catalog, Profile } from './contract.ts';
+import { refreshOn } from './backend.ts';
 import type { BackendRequest } from './backend.ts';
 import type { Clock, Terminal } from './effects.ts';
 import { buildExperiments, summaryLine, type ExperimentsBuild } from './experiments-build.ts';
@@ -33,6 +34,8 @@ export interface CommandOptions {
   root: string;
   profile: Profile;
   backend: BackendRequest;
+  /** Backends AVAILABLE_BACKENDS names: experiments requiring them run here too (backend.ts, availableBackends). */
+  availableBackends?: BackendName[];
   jobs: number;
   frozen: boolean;
   /** Progress and results (stderr in the CLI). */
@@ -51,7 +54,7 @@ interface Prepared {
 }
 
 async function prepare(options: CommandOptions): Promise<Prepared> {
-  const session = await openSession(options.root, options.backend);
+  const session = await openSession(options.root, options.backend, options.availableBackends);
   if (session.index.errors.length > 0) throw new Error(session.index.errors.join('\n'));
   const inputs = await reportInputs(session.root, session.fingerprints);
   const report = await reportSource(session.root, inputs);
@@ -90,6 +93,7 @@ async function render(prepared: Prepared, options: CommandOptions): Promise<stri
   const plan = await planExperiments(session.root, session.index, prepared.experiments, {
     profile: options.profile,
     backend: session.backend,
+    available: session.available,
     fingerprints: session.fingerprints,
   });
   const artifacts = await views(session, plan, options);
@@ -140,6 +144,7 @@ async function checkBeforeRunning(prepared: Prepared, options: CommandOptions, f
   const plan = await planExperiments(session.root, session.index, prepared.experiments, {
     profile: options.profile,
     backend: session.backend,
+    available: session.available,
     fingerprints: session.fingerprints,
   });
   if (force.length > 0 || plan.some((entry) => entry.status === 'miss')) await checkReport(prepared);
@@ -186,11 +191,12 @@ export async function pdfCommand(options: CommandOptions): Promise<number> {
 }
 
 export async function explainCommand(target: string, options: CommandOptions): Promise<number> {
-  const session = await openSession(options.root, options.backend);
+  const session = await openSession(options.root, options.backend, options.availableBackends);
   const resolved = resolveTarget(target, session.index);
   const [entry] = await planExperiments(session.root, session.index, [resolved.experimentId], {
     profile: options.profile,
     backend: session.backend,
+    available: session.available,
     fingerprints: session.fingerprints,
   });
   const say = options.output;
@@ -233,10 +239,13 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
   const plan = await planExperiments(session.root, session.index, prepared.experiments, {
     profile: options.profile,
     backend: session.backend,
+    available: session.available,
     fingerprints: session.fingerprints,
   });
   const byId = new Map(plan.map((p) => [p.experimentId, p]));
   const reasons = new Map<string, string>();
+  /** Not current, but needing a backend this machine lacks: reported, not failed. */
+  const warnings = new Map<string, string>();
   for (const entry of plan) {
     if (entry.status === 'hit') continue;
     let reason: string;
@@ -253,30 +262,39 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
         reason = `stale: ${repoPath(session.root, newest.dir)} was built from a different key (${detail})`;
       }
     }
-    reasons.set(entry.experimentId, reason);
+    if (entry.status === 'miss' && entry.needsBackend) warnings.set(entry.experimentId, `${reason}; ${refreshOn(entry.needsBackend, entry.experimentId, options.profile)}`);
+    else reasons.set(entry.experimentId, reason);
   }
   let failures = 0;
+  let warned = 0;
   for (const need of needs) {
     const id = experimentOfNeed(need, session.index)!;
-    const reason = reasons.get(id);
-    if (!reason || !byId.has(id)) continue;
-    failures++;
+    if (!byId.has(id)) continue;
     const what = need.kind === 'value' ? `value ${need.experimentId}.${need.path}` : need.kind === 'experiment' ? `experiment ${id}` : `${need.kind} ${need.id} (experiment ${id})`;
+    const warning = warnings.get(id);
+    if (warning) {
+      warned++;
+      options.output(`warning: ${formatPos(need.where)}: ${what}: ${warning}`);
+    }
+    const reason = reasons.get(id);
+    if (!reason) continue;
+    failures++;
     options.output(`${formatPos(need.where)}: ${what}: ${reason}`);
   }
   session.fingerprints.save();
+  const warningNote = warned > 0 ? `; ${warned} not current but needing a backend this machine lacks (warnings above)` : '';
   if (failures > 0) {
-    options.output(`check: ${failures} of ${needs.length} uses in the report are not current (profile ${options.profile}); run \`make report PROFILE=${options.profile}\``);
+    options.output(`check: ${failures} of ${needs.length} uses in the report are not current (profile ${options.profile})${warningNote}; run \`make report PROFILE=${options.profile}\``);
     return 1;
   }
-  options.output(`check: all ${needs.length} uses in the report come from current artifacts (profile ${options.profile})`);
+  options.output(`check: all ${needs.length - warned} uses in the report that this machine can compute come from current artifacts (profile ${options.profile})${warningNote}`);
   return 0;
 }
 
 export async function listCommand(options: CommandOptions): Promise<number> {
-  const session = await openSession(options.root, options.backend);
+  const session = await openSession(options.root, options.backend, options.availableBackends);
   const ids = [...session.index.experiments.keys()];
-  const plan = await planExperiments(session.root, session.index, ids, { profile: options.profile, backend: session.backend, fingerprints: session.fingerprints });
+  const plan = await planExperiments(session.root, session.index, ids, { profile: options.profile, backend: session.backend, available: session.available, fingerprints: session.fingerprints });
   const say = options.output;
   const width = Math.max(10, ...ids.map((id) => id.length));
   say(`experiments (profile ${options.profile}, backend ${session.backend}):`);
@@ -284,7 +302,13 @@ export async function listCommand(options: CommandOptions): Promise<number> {
     const view = await artifactView(session.root, entry, options.profile, session.fingerprints, () => {});
     const where = view.artifactDir ? ` ${view.artifactDir}` : '';
     const detail =
-      entry.status === 'invalid' ? ` (${entry.error.split('\n')[0]})` : entry.status === 'unavailable' ? ` (data unavailable: ${entry.unavailable.join(', ')})` : '';
+      entry.status === 'invalid'
+        ? ` (${entry.error.split('\n')[0]})`
+        : entry.status === 'unavailable'
+          ? ` (data unavailable: ${entry.unavailable.join(', ')})`
+          : entry.status === 'miss' && entry.needsBackend
+            ? ` (${refreshOn(entry.needsBackend, entry.experimentId, options.profile)})`
+            : '';
     say(`  ${entry.experimentId.padEnd(width)} ${view.state.padEnd(7)}${where}${detail}  ${entry.title}`);
   }
   for (const kind of ['figures', 'tables'] as const) {
@@ -299,7 +323,7 @@ export async function listCommand(options: CommandOptions): Promise<number> {
 }
 
 export async function runCommand(ids: readonly string[], options: CommandOptions): Promise<number> {
-  const session = await openSession(options.root, options.backend);
+  const session = await openSession(options.root, options.backend, options.availableBackends);
   if (session.index.errors.length > 0) throw new Error(session.index.errors.join('\n'));
   const wanted = ids.length > 0 ? ids.map((id) => resolveTarget(id, session.index).experimentId) : [...session.index.experiments.keys()];
   const build = await buildExperiments(session, [...new Set(wanted)], options);

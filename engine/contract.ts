@@ -86,6 +86,11 @@ export interface Experiment<P = unknown> {
   cacheVersion?: string;
   /** Backends the experiment cannot run on (the engine then falls back to another in this order: wasm, cpu). */
   unsupportedBackends?: readonly BackendName[];
+  /**
+   * The one backend the experiment measures (a GPU series, say): its key uses it whatever the build's
+   * backend, and where that backend is not available the engine never runs it (engine/README.md).
+   */
+  requiresBackend?: BackendName;
   run(ctx: RunContext<P>): Promise<void>;
 }
 
@@ -99,6 +104,7 @@ export function defineExperiment<S extends z.ZodType>(def: {
   datasets?: readonly Dataset[];
   cacheVersion?: string;
   unsupportedBackends?: readonly BackendName[];
+  requiresBackend?: BackendName;
   run(ctx: RunContext<z.output<S>>): Promise<void>;
 }): Experiment<z.output<S>> {
   return { datasets: [], ...def } as Experiment<z.output<S>>;

@@ -36,6 +36,7 @@ async function describeExperiment(root: string, file: string): Promise<Described
         seeds: [...experiment.seeds],
         cacheVersion: experiment.cacheVersion ?? null,
         unsupportedBackends: [...(experiment.unsupportedBackends ?? [])],
+        requiresBackend: experiment.requiresBackend ?? null,
         datasets,
         params,
       } as ExperimentFacts,

@@ -5,6 +5,7 @@
 import type { Profile } from './contract.ts';
 import type { Clock, Terminal } from './effects.ts';
 import { planExperiments, type PlanEntry } from './plan.ts';
+import { refreshOn } from './backend.ts';
 import { createProgressDisplay } from './progress.ts';
 import { runExperiments, type RunJob, type RunOutcome } from './runner.ts';
 import type { Session } from './session.ts';
@@ -35,6 +36,7 @@ export async function buildExperiments(session: Session, ids: readonly string[],
   const plan = await planExperiments(session.root, session.index, ids, {
     profile: options.profile,
     backend: session.backend,
+    available: session.available,
     fingerprints: session.fingerprints,
   });
   const out = (text: string) => options.terminal.write(text + '\n');
@@ -49,6 +51,12 @@ export async function buildExperiments(session: Session, ids: readonly string[],
     } else if (entry.status === 'unavailable') {
       out(`ERROR  ${entry.experimentId}: data unavailable: ${entry.unavailable.join(', ')}`);
       errors++;
+    } else if (entry.status === 'miss' && entry.needsBackend) {
+      // Never run here. Asked for by name (make figure), that is an error; otherwise the stale or missing artifact is shown as such.
+      const forced = options.force?.includes(entry.experimentId) ?? false;
+      out(`${forced ? 'ERROR ' : 'note  '} ${entry.experimentId}: ${refreshOn(entry.needsBackend, entry.experimentId, options.profile)}`);
+      if (forced) errors++;
+      else notRun++;
     } else if (options.force !== undefined && !options.force.includes(entry.experimentId)) {
       if (entry.status === 'hit') cachedHits++;
       else notRun++;

@@ -30,6 +30,8 @@ export interface ExperimentFacts {
   seeds: number[];
   cacheVersion: string | null;
   unsupportedBackends: BackendName[];
+  /** The backend the experiment must run on, or null. */
+  requiresBackend: BackendName | null;
   datasets: DatasetFacts[];
   params: Record<Profile, ParamsResult>;
 }
@@ -63,7 +65,7 @@ interface Stored {
   figures: Record<string, { graphHash: string; facts: Described<FiguresFacts> }>;
 }
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Facts for every module, from the cache where its graph is unchanged, else from one describe child. */
 export async function describeModules(

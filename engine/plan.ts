@@ -38,6 +38,8 @@ export type PlanEntry =
       rejected: string | null;
       /** The recorded failure of an earlier run of this key. */
       failure: Manifest | null;
+      /** The backend the experiment requires when it is not available here: the engine does not run it. */
+      needsBackend: BackendName | null;
     });
 
 export interface PlanOptions {
@@ -45,6 +47,8 @@ export interface PlanOptions {
   /** The build's backend (already resolved from the request). */
   backend: BackendName;
   fingerprints: FingerprintCache;
+  /** Backends experiments may run on here; an experiment requiring another is never run. Default: any. */
+  available?: readonly BackendName[];
 }
 
 export async function planExperiment(root: string, entry: ExperimentEntry, options: PlanOptions): Promise<PlanEntry> {
@@ -59,7 +63,7 @@ export async function planExperiment(root: string, entry: ExperimentEntry, optio
   if (!params.ok) return { ...base, status: 'invalid', error: params.error };
   let backend: BackendName;
   try {
-    backend = backendFor(options.backend, facts.unsupportedBackends);
+    backend = backendFor(options.backend, facts.unsupportedBackends, facts.requiresBackend);
   } catch (error) {
     return { ...base, status: 'invalid', error: `${entry.sourceFile}: ${(error as Error).message}` };
   }
@@ -91,6 +95,7 @@ export async function planExperiment(root: string, entry: ExperimentEntry, optio
     components,
     rejected: existsSync(dir) ? verified.reason : null,
     failure: readFailure(root, entry.id, key),
+    needsBackend: facts.requiresBackend && options.available && !options.available.includes(facts.requiresBackend) ? facts.requiresBackend : null,
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { BackendName } from './contract.ts';
-import { loadBackendModule, type BackendRequest } from './backend.ts';
+import { availableBackends, loadBackendModule, type BackendRequest } from './backend.ts';
 import { loadCatalogIndex, type CatalogIndex } from './catalog.ts';
 import { FingerprintCache } from './fingerprints.ts';
 import { projectPaths } from './project.ts';
@@ -15,9 +15,12 @@ export interface Session {
   fingerprints: FingerprintCache;
   index: CatalogIndex;
   backend: BackendName;
+  /** Backends experiments may run on here (availableBackends): a required one outside it is never run. */
+  available: BackendName[];
 }
 
-export async function openSession(root: string, backend: BackendRequest): Promise<Session> {
+/** `listed`: the backends AVAILABLE_BACKENDS names (see availableBackends). */
+export async function openSession(root: string, backend: BackendRequest, listed: readonly BackendName[] = []): Promise<Session> {
   const paths = projectPaths(root);
   removeOrphans(paths.root);
   const fingerprints = FingerprintCache.load(join(paths.cache, 'fingerprints.json'));
@@ -25,5 +28,5 @@ export async function openSession(root: string, backend: BackendRequest): Promis
     loadCatalogIndex(paths.root, fingerprints),
     loadBackendModule(paths.root).then((m) => m.resolveBackend(backend)),
   ]);
-  return { root: paths.root, fingerprints, index, backend: resolved };
+  return { root: paths.root, fingerprints, index, backend: resolved, available: availableBackends(resolved, listed) };
 }

@@ -12,6 +12,7 @@ import { explainChange } from './explain.ts';
 import { repoPath } from './project.ts';
 import { loadResults } from './results.ts';
 import { newestArtifact, type StoredArtifact } from './store.ts';
+import { refreshOn } from './backend.ts';
 
 export function currentKeyOf(entry: PlanEntry): string {
   if (entry.status === 'hit' || entry.status === 'miss') return entry.key;
@@ -43,6 +44,7 @@ export async function artifactView(
   const notes: string[] = [];
   if (entry.status === 'invalid') notes.push(entry.error.split('\n')[0]!);
   if (entry.status === 'unavailable') notes.push(`data unavailable: ${entry.unavailable.join(', ')}`);
+  if (entry.status === 'miss' && entry.needsBackend) notes.push(refreshOn(entry.needsBackend, entry.experimentId, profile));
   if (entry.status === 'miss' && entry.failure) notes.push(`the run of the current key failed: ${entry.failure.error?.message ?? 'unknown error'}`);
   if (newest && entry.status !== 'invalid') notes.push(...explainChange(newest.manifest.components, entry.components));
   const state = entry.status === 'miss' && entry.failure ? 'failed' : newest ? 'stale' : 'missing';

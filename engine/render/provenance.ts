@@ -19,6 +19,8 @@ export interface ProvenanceView {
   stale: boolean;
   /** The command that brings the artifact up to date. */
   refresh: string;
+  /** Why the artifact is not current, one sentence each (ArtifactView.notes). */
+  notes: string[];
   run: RunView | null;
 }
 
@@ -35,6 +37,8 @@ export interface RunView {
   duration: string;
   machine: string;
   backend: string;
+  /** The GPU adapter, for runs on one (the webgpu backend's `adapter` detail). */
+  adapter: string | null;
   commit: string;
 }
 
@@ -50,9 +54,16 @@ export function provenanceView(view: ArtifactView, itemId: string, catalog: Cata
     sourceHref: REPO_FROM_OUTPUT + view.sourceFile,
     state: view.state,
     stale: view.state === 'stale',
-    refresh: `make figure FIG=${itemId}`,
+    refresh: refreshCommand(view) ?? `make figure FIG=${itemId}`,
+    notes: view.notes ?? [],
     run: manifest ? runView(manifest, view, entry) : null,
   };
+}
+
+/** An experiment that needs a backend this machine lacks says so in a note: "needs webgpu on a GPU to refresh: <command>". */
+function refreshCommand(view: ArtifactView): string | null {
+  const note = view.notes?.find((n) => /^needs .* to refresh: /.test(n));
+  return note ? note.slice(note.indexOf(': ') + 2) : null;
 }
 
 function runView(manifest: Manifest, view: ArtifactView, entry: ExperimentEntry | undefined): RunView {
@@ -80,6 +91,7 @@ function runView(manifest: Manifest, view: ArtifactView, entry: ExperimentEntry 
     duration: duration(manifest.durationMs),
     machine: `${env.os}, ${env.cpu}, ${env.cpus} cores, ${(env.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${env.node}`,
     backend: [`${env.backend.name} ${env.backend.version}`, ...Object.entries(env.backend.details ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)].join(', '),
+    adapter: typeof env.backend.details?.adapter === 'string' ? env.backend.details.adapter : null,
     commit: env.git.commit ? `${env.git.commit.slice(0, 7)}${env.git.dirty ? '+dirty' : ''}` : 'not in git',
   };
 }
