@@ -156,12 +156,12 @@ function engine(wasm: ScanExports): ScanEngine {
   };
 }
 
-function load(): ScanEngine | null {
-  const bytes = readFileSync(new URL('./wasm/scan.wasm', import.meta.url));
+/** The scan engine of a build of wasm/scan.c, or null where this WebAssembly lacks SIMD. */
+export function createWasmScan(bytes: Uint8Array): ScanEngine | null {
   // validate is false where the engine lacks the SIMD proposal (the module uses v128).
   if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return null;
   return engine(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as ScanExports);
 }
 
-/** The SIMD scan, or null where WebAssembly SIMD is unavailable. */
-export const wasmScan: ScanEngine | null = load();
+/** The SIMD scan built next to this file, or null where WebAssembly SIMD is unavailable. */
+export const wasmScan: ScanEngine | null = createWasmScan(readFileSync(new URL('./wasm/scan.wasm', import.meta.url)));

@@ -26,23 +26,44 @@ INLINE f4 load(const float *p) { return wasm_v128_load(p); }
 INLINE void store(float *p, f4 v) { wasm_v128_store(p, v); }
 
 /*
- * e^x to about 1e-7 relative (cephes expf): x = k ln2 + r with |r| <= ln2 / 2 (ln2 split in two for an exact
- * product), e^r by a degree-7 polynomial, 2^k built in the exponent bits. x is clamped to [-87.3, 88]: below
- * that the result is the smallest normal float (absolute error < 1.2e-38) instead of a subnormal or 0.
+ * 2^x to about 1e-7 relative: x = k + f with k an integer and |f| <= 1/2, 2^f by a degree-6 polynomial (a
+ * minimax fit, 9.7e-8 worst relative error with float32 evaluation), 2^k built in the exponent bits. k is
+ * rounded by adding ROUND = 1.5 * 2^23 + 127: the sum's low mantissa bits then hold k + 127, which shifted by 23
+ * is 2^k as a float, and subtracting ROUND again gives k exactly (cheaper than f32x4.nearest and
+ * i32x4.trunc_sat_f32x4). x is clamped to [-126, 127]: below that the result is the smallest normal float
+ * (absolute error < 1.2e-38) instead of a subnormal or 0.
  */
-INLINE f4 vexp(f4 x) {
-  x = wasm_f32x4_min(wasm_f32x4_max(x, splat(-87.33654f)), splat(88.0f));
-  f4 k = wasm_f32x4_nearest(mul(x, splat(1.44269504088896341f)));
-  f4 r = sub(sub(x, mul(k, splat(0.693359375f))), mul(k, splat(-2.12194440e-4f)));
-  f4 p = splat(1.9875691500e-4f);
-  p = add(mul(p, r), splat(1.3981999507e-3f));
-  p = add(mul(p, r), splat(8.3334519073e-3f));
-  p = add(mul(p, r), splat(4.1665795894e-2f));
-  p = add(mul(p, r), splat(1.6666665459e-1f));
-  p = add(mul(p, r), splat(5.0000001201e-1f));
-  p = add(add(mul(mul(p, r), r), r), splat(1.0f));
-  f4 scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(k), wasm_i32x4_splat(127)), 23);
-  return mul(p, scale);
+INLINE f4 vexp2(f4 x) {
+  const float ROUND = 12582912.0f + 127.0f;
+  x = wasm_f32x4_min(wasm_f32x4_max(x, splat(-126.0f)), splat(127.0f));
+  f4 biased = add(x, splat(ROUND));
+  f4 f = sub(x, sub(biased, splat(ROUND)));
+  f4 p = splat(1.5345810970757157e-4f);
+  p = add(mul(p, f), splat(1.3399930903688073e-3f));
+  p = add(mul(p, f), splat(9.618489071726799e-3f));
+  p = add(mul(p, f), splat(5.550328642129898e-2f));
+  p = add(mul(p, f), splat(2.4022646248340607e-1f));
+  p = add(mul(p, f), splat(6.931471824645996e-1f));
+  p = add(mul(p, f), splat(1.0f));
+  return mul(p, wasm_i32x4_shl(biased, 23));
+}
+
+#define LOG2E 1.44269504088896341f
+
+/* e^x = 2^(x log2 e). The scans instead scale A by log2 e once per row and call vexp2. */
+INLINE f4 vexp(f4 x) { return vexp2(mul(x, splat(LOG2E))); }
+
+/* Sums of four vectors at once: lane i of the result is the sum of the lanes of s_i. */
+INLINE f4 hsum4(f4 s0, f4 s1, f4 s2, f4 s3) {
+  f4 r01 = add(wasm_i32x4_shuffle(s0, s1, 0, 4, 1, 5), wasm_i32x4_shuffle(s0, s1, 2, 6, 3, 7));
+  f4 r23 = add(wasm_i32x4_shuffle(s2, s3, 0, 4, 1, 5), wasm_i32x4_shuffle(s2, s3, 2, 6, 3, 7));
+  return add(wasm_i32x4_shuffle(r01, r23, 0, 1, 4, 5), wasm_i32x4_shuffle(r01, r23, 2, 3, 6, 7));
+}
+
+/* out[i] = sum of the 4 floats at s4 + 4 i, for i < count, in blocks of four: s4 and out have room for count rounded up to 4 (the extra results are garbage nobody reads). */
+static void hsum_rows(const float *s4, float *out, int count) {
+  for (int i = 0; i < count; i += 4)
+    store(out + i, hsum4(load(s4 + 4 * i), load(s4 + 4 * i + 4), load(s4 + 4 * i + 8), load(s4 + 4 * i + 12)));
 }
 
 /*
@@ -72,10 +93,12 @@ INLINE f4 vsoftplus(f4 x) {
 
 INLINE f4 vsigmoid(f4 x) { return wasm_f32x4_div(splat(1.0f), add(splat(1.0f), vexp(wasm_f32x4_neg(x)))); }
 
-INLINE float hsum(f4 v) {
-  v = add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-  v = add(v, wasm_i32x4_shuffle(v, v, 1, 0, 3, 2));
-  return wasm_f32x4_extract_lane(v, 0);
+/* The sums of the lanes of a and of b. */
+INLINE void hsum2(f4 a, f4 b, float *sa, float *sb) {
+  f4 t = add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7)); /* a0+a2 b0+b2 a1+a3 b1+b3 */
+  t = add(t, wasm_i32x4_shuffle(t, t, 2, 3, 0, 1));
+  *sa = wasm_f32x4_extract_lane(t, 0);
+  *sb = wasm_f32x4_extract_lane(t, 1);
 }
 
 /* The first m <= 4 floats at p, the other lanes 0; and the store of the first m lanes. */
@@ -146,11 +169,12 @@ static void gate_terms(const float *z, int l, float *gate, float *dgate) {
 /* Forward. */
 
 /*
- * One row's scan over l steps: h (nv vectors) in and out, acc[t] = sum_n h_t C_t, the state entering every
- * chunk saved as n4 floats at ck. Inlined with a constant nv for small n, so h and A live in registers.
+ * One row's scan over l steps: h (nv vectors) in and out, acc4[t] = the 4 partial sums of sum_n h_t C_t (summed
+ * across lanes later, four steps at a time), the state entering every chunk saved as n4 floats at ck. a is A
+ * times log2 e. Inlined with a constant nv for n <= 16 (Mamba's default), so h and a live in registers.
  */
 INLINE void forward_row(f4 *h, f4 *a, const int nv, const float *dt, const float *u, const float *B, int bStep,
-                        const float *C, int cStep, float *acc, int l, int chunk, float *ck) {
+                        const float *C, int cStep, float *acc4, int l, int chunk, float *ck) {
   for (int t0 = 0, c = 0; t0 < l; t0 += chunk, c++) {
     for (int j = 0; j < nv; j++) store(ck + (long)c * nv * 4 + 4 * j, h[j]);
     int end = t0 + chunk < l ? t0 + chunk : l;
@@ -160,10 +184,10 @@ INLINE void forward_row(f4 *h, f4 *a, const int nv, const float *dt, const float
       const float *bt = B + (long)t * bStep, *ct = C + (long)t * cStep;
       f4 s = splat(0.0f);
       for (int j = 0; j < nv; j++) {
-        h[j] = add(mul(vexp(mul(dtv, a[j])), h[j]), mul(dtu, load(bt + 4 * j)));
+        h[j] = add(mul(vexp2(mul(dtv, a[j])), h[j]), mul(dtu, load(bt + 4 * j)));
         s = add(s, mul(h[j], load(ct + 4 * j)));
       }
-      acc[t] = hsum(s);
+      store(acc4 + 4 * t, s);
     }
   }
 }
@@ -171,14 +195,14 @@ INLINE void forward_row(f4 *h, f4 *a, const int nv, const float *dt, const float
 #define FORWARD_NV(NV)                                                                           \
   case NV: {                                                                                     \
     f4 h[NV], a[NV];                                                                             \
-    for (int j = 0; j < NV; j++) h[j] = splat(0.0f), a[j] = load(A + 4 * j);                     \
-    forward_row(h, a, NV, dt, u, B, bStep, C, cStep, acc, l, chunk, ck);                         \
+    for (int j = 0; j < NV; j++) h[j] = splat(0.0f), a[j] = mul(load(A + 4 * j), splat(LOG2E));  \
+    forward_row(h, a, NV, dt, u, B, bStep, C, cStep, acc4, l, chunk, ck);                        \
     for (int j = 0; j < NV; j++) store(last + 4 * j, h[j]);                                      \
     break;                                                                                       \
   }
 
 static void forward_row_any(int nv, const float *A, const float *dt, const float *u, const float *B, int bStep,
-                            const float *C, int cStep, float *acc, int l, int chunk, float *ck, float *last) {
+                            const float *C, int cStep, float *acc4, int l, int chunk, float *ck, float *last) {
   switch (nv) {
     FORWARD_NV(1)
     FORWARD_NV(2)
@@ -186,8 +210,8 @@ static void forward_row_any(int nv, const float *A, const float *dt, const float
     FORWARD_NV(4)
     default: {
       f4 h[nv], a[nv];
-      for (int j = 0; j < nv; j++) h[j] = splat(0.0f), a[j] = load(A + 4 * j);
-      forward_row(h, a, nv, dt, u, B, bStep, C, cStep, acc, l, chunk, ck);
+      for (int j = 0; j < nv; j++) h[j] = splat(0.0f), a[j] = mul(load(A + 4 * j), splat(LOG2E));
+      forward_row(h, a, nv, dt, u, B, bStep, C, cStep, acc4, l, chunk, ck);
       for (int j = 0; j < nv; j++) store(last + 4 * j, h[j]);
     }
   }
@@ -196,7 +220,7 @@ static void forward_row_any(int nv, const float *A, const float *dt, const float
 /* Floats of scratch scan_forward needs at `work`. */
 EXPORT("forward_work") int forward_work(int l, int n, int chunk) {
   int n4 = (n + 3) & ~3, nChunks = (l + chunk - 1) / chunk, lp = (l + 3) & ~3;
-  return 2 * lp + nChunks * n4 + n4;
+  return 6 * lp + nChunks * n4 + n4;
 }
 
 /*
@@ -210,7 +234,8 @@ void scan_forward(int b, int d, int l, int n, int bGroups, int cGroups, int soft
   int n4 = (n + 3) & ~3, nv = n4 / 4;
   int nChunks = (l + chunk - 1) / chunk, lp = (l + 3) & ~3;
   float *dt = work;                   /* (l) */
-  float *acc = dt + lp;               /* (l) */
+  float *acc4 = dt + lp;              /* (l, 4); lanes past l are never used */
+  float *acc = acc4 + 4 * lp;         /* (l) */
   float *ck = acc + lp;               /* (nChunks, n4) */
   float *last = ck + nChunks * n4;    /* (n4) */
   for (int bi = 0; bi < b; bi++)
@@ -218,7 +243,8 @@ void scan_forward(int b, int d, int l, int n, int bGroups, int cGroups, int soft
       long rowIndex = (long)bi * d + di, row = rowIndex * l;
       step_sizes(delta + row, bias ? bias[di] : 0.0f, softplus, l, dt, 0);
       forward_row_any(nv, A4 + (long)di * n4, dt, u + row, B4 + proj_base(bGroups, bi, di, d, l, n4), proj_step(bGroups, n4),
-                      C4 + proj_base(cGroups, bi, di, d, l, n4), proj_step(cGroups, n4), acc, l, chunk, ck, last);
+                      C4 + proj_base(cGroups, bi, di, d, l, n4), proj_step(cGroups, n4), acc4, l, chunk, ck, last);
+      hsum_rows(acc4, acc, l);
       skip_and_gate(acc, u + row, z ? z + row : 0, D ? D[di] : 0.0f, l, y + row);
       for (int c = 0; c < nChunks; c++)
         for (int k = 0; k < n; k++) checkpoints[(rowIndex * nChunks + c) * n + k] = ck[(long)c * n4 + k];
@@ -235,7 +261,7 @@ typedef struct {
   const float *A, *B, *C;
   int bStep, cStep, l, chunk;
   float skip;
-  float *hs, *decays, *accs; /* chunk scratch */
+  float *hs, *decays, *accs4, *accs; /* chunk scratch */
   float *du, *ddelta, *dz, *dB, *dC;
   float dSkip, dBias; /* out */
 } BackRow;
@@ -253,19 +279,20 @@ INLINE void backward_row(BackRow *r, f4 *g, f4 *a, f4 *dA, const int nv) {
     for (int j = 0; j < nv; j++) store(r->hs + 4 * j, load(r->ck + (long)c * nv * 4 + 4 * j));
     for (int j = 0; j < steps; j++) {
       int t = t0 + j;
-      f4 dtv = splat(r->dt[t]), dtu = splat(r->dt[t] * r->u[t]);
+      f4 dtv2 = splat(r->dt[t] * LOG2E), dtu = splat(r->dt[t] * r->u[t]);
       const float *bt = r->B + (long)t * r->bStep, *ct = r->C + (long)t * r->cStep;
       float *prev = r->hs + (long)j * nv * 4, *cur = prev + nv * 4, *dec = r->decays + (long)j * nv * 4;
       f4 s = splat(0.0f);
       for (int k = 0; k < nv; k++) {
-        f4 ak = vexp(mul(dtv, a[k]));
+        f4 ak = vexp2(mul(dtv2, a[k]));
         f4 hk = add(mul(ak, load(prev + 4 * k)), mul(dtu, load(bt + 4 * k)));
         store(dec + 4 * k, ak);
         store(cur + 4 * k, hk);
         s = add(s, mul(hk, load(ct + 4 * k)));
       }
-      r->accs[j] = hsum(s);
+      store(r->accs4 + 4 * j, s);
     }
+    hsum_rows(r->accs4, r->accs, steps);
     for (int j = steps - 1; j >= 0; j--) {
       int t = t0 + j;
       float ut = r->u[t], dt = r->dt[t], gy = r->dy[t];
@@ -290,9 +317,10 @@ INLINE void backward_row(BackRow *r, f4 *g, f4 *a, f4 *dA, const int nv) {
         dA[k] = add(dA[k], mul(dLogDecay, dtv));
         g[k] = mul(gk, ak);
       }
-      float gb = hsum(sumGB);
+      float gb, gd;
+      hsum2(sumGB, sumDecay, &gb, &gd);
       r->du[t] = gy * r->skip + dt * gb;
-      float gdt = (hsum(sumDecay) + ut * gb) * r->dtGrad[t];
+      float gdt = (gd + ut * gb) * r->dtGrad[t];
       r->ddelta[t] = gdt;
       dBias += gdt;
     }
@@ -328,7 +356,8 @@ static void backward_row_any(BackRow *r, int nv, const float *g0, const float *A
 /* Floats of scratch scan_backward needs at `work`. */
 EXPORT("backward_work") int backward_work(int l, int n, int chunk) {
   int n4 = (n + 3) & ~3, nChunks = (l + chunk - 1) / chunk, lp = (l + 3) & ~3;
-  return 4 * lp + nChunks * n4 + n4 + (chunk + 1) * n4 + chunk * n4 + chunk;
+  int cp = (chunk + 3) & ~3;
+  return 4 * lp + nChunks * n4 + n4 + (chunk + 1) * n4 + chunk * n4 + 5 * cp;
 }
 
 /*
@@ -351,7 +380,8 @@ void scan_backward(int b, int d, int l, int n, int bGroups, int cGroups, int sof
   float *g0 = ck + nChunks * n4;          /* (n4) */
   float *hs = g0 + n4;                    /* (chunk + 1, n4) */
   float *decays = hs + (chunk + 1) * n4;  /* (chunk, n4) */
-  float *accs = decays + chunk * n4;      /* (chunk) */
+  float *accs4 = decays + chunk * n4;     /* (chunk, 4) */
+  float *accs = accs4 + 4 * ((chunk + 3) & ~3); /* (chunk) */
   long bSize = (long)(bGroups == 0 ? d : b * bGroups * l) * n4, cSize = (long)(cGroups == 0 ? d : b * cGroups * l) * n4;
   for (long i = 0; i < (long)d * n4; i++) dA4[i] = 0;
   for (long i = 0; i < bSize; i++) dB4[i] = 0;
@@ -369,7 +399,7 @@ void scan_backward(int b, int d, int l, int n, int bGroups, int cGroups, int sof
           .u = u + row, .dy = dy + row, .dt = dt, .dtGrad = dtGrad, .gate = gate, .dgate = dgate, .z = z ? z + row : 0,
           .ck = ck, .A = A4 + (long)di * n4, .B = B4 + bBase, .C = C4 + cBase, .bStep = proj_step(bGroups, n4),
           .cStep = proj_step(cGroups, n4), .l = l, .chunk = chunk, .skip = D ? D[di] : 0.0f, .hs = hs, .decays = decays,
-          .accs = accs, .du = du + row, .ddelta = ddelta + row, .dz = z ? dz + row : 0, .dB = dB4 + bBase, .dC = dC4 + cBase,
+          .accs4 = accs4, .accs = accs, .du = du + row, .ddelta = ddelta + row, .dz = z ? dz + row : 0, .dB = dB4 + bBase, .dC = dC4 + cBase,
       };
       backward_row_any(&r, nv, g0, A4 + (long)di * n4, dA4 + (long)di * n4);
       if (D) dD[di] = (bi == 0 ? 0.0f : dD[di]) + r.dSkip;
