@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { defineExperiment, type Row } from '../../engine/contract.ts';
 import * as tf from '../../kernels/tf.ts';
 import { autoScanImpl } from '../../kernels/index.ts';
-import { crossoverLength, logLogSlope } from './crossover.ts';
-import { attentionWorkload, scanWorkload, type Pass, type Workload } from './workloads.ts';
+import { measureTimings, summarise, type Measured } from './measure.ts';
+import { attentionWorkload, scanWorkload } from './workloads.ts';
 
 const paramsSchema = z.object({
   batch: z.number().int().positive(),
@@ -24,12 +24,8 @@ const paramsSchema = z.object({
 });
 type Params = z.output<typeof paramsSchema>;
 
-export const PASSES: Pass[] = ['forward', 'forward+backward'];
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 /** The implementations measured and the lengths each runs at. The scan is fused where the backend has the kernel. */
-function plan(p: Params, backend: string): { impl: string; lengths: number[]; make: (pass: Pass, l: number, seed: number) => Workload }[] {
+function plan(p: Params, backend: string): Measured[] {
   const fast = autoScanImpl(backend);
   const shape = { batch: p.batch, width: p.width, dState: p.dState };
   return [
@@ -60,51 +56,16 @@ export default defineExperiment({
   async run(ctx) {
     const p = ctx.params;
     const impls = plan(p, tf.getBackend());
-    const total = PASSES.length * impls.reduce((s, i) => s + i.lengths.length, 0);
-    const rows: Row[] = [];
-    for (const pass of PASSES) {
-      for (const { impl, lengths, make } of impls) {
-        for (const [index, l] of lengths.entries()) {
-          ctx.signal.throwIfAborted();
-          const workload = make(pass, l, ctx.seed);
-          try {
-            if (index === 0) await workload.run(); // warm-up: JIT, kernel registration, heap growth
-            const times: number[] = [];
-            for (let r = 0; r < p.repeats; r++) {
-              const started = performance.now();
-              await workload.run();
-              times.push(performance.now() - started);
-            }
-            const msMedian = median(times);
-            rows.push({
-              impl, pass, length: l, msMedian, msMin: Math.min(...times), msMax: Math.max(...times),
-              usPerToken: (msMedian * 1000) / (p.batch * l), repeats: p.repeats,
-            });
-          } finally {
-            workload.dispose();
-          }
-          ctx.progress.update({ step: rows.length, total, unit: 'measurement', note: `${impl} ${pass} l=${l}` });
-        }
-      }
-    }
+    const rows = await measureTimings(ctx, impls, p.batch, p.repeats);
     ctx.results.series('timings', rows);
     const fast = impls[0]!.impl;
-    const crossovers: Row[] = PASSES.flatMap((pass) =>
-      [fast, 'reference'].map((scan) => ({ pass, scan, crossoverLength: crossoverLength(rows, pass, scan, 'attention') })),
-    );
+    const { crossovers, metrics } = summarise(rows, fast, [fast, 'reference']);
     ctx.results.series('crossover', crossovers);
-    const slope = (pass: Pass, impl: string) => logLogSlope(rows, pass, impl);
     ctx.results.metrics({
-      scanImpl: fast,
-      crossoverForward: crossoverLength(rows, 'forward', fast, 'attention'),
-      crossoverForwardBackward: crossoverLength(rows, 'forward+backward', fast, 'attention'),
+      ...metrics,
       maxLength: Math.max(...p.lengths),
       referenceMaxLength: p.referenceMaxLength,
       attentionMaxLength: p.attentionMaxLength,
-      slopeScanForward: slope('forward', fast),
-      slopeScanForwardBackward: slope('forward+backward', fast),
-      slopeAttentionForward: slope('forward', 'attention'),
-      slopeAttentionForwardBackward: slope('forward+backward', 'attention'),
       backend: ctx.backend,
     });
   },

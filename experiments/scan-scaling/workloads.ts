@@ -21,6 +21,14 @@ export interface Workload {
   dispose(): void;
 }
 
+/**
+ * Waits until the outputs of a pass are computed. The default reads them back (the CPU backends
+ * compute lazily on some paths); a GPU experiment passes one that waits for the device queue instead,
+ * so the time is the GPU's, not a readback's.
+ */
+export type Settle = (outputs: tf.Tensor[]) => Promise<void>;
+export const readBack: Settle = async (outputs) => void (await Promise.all(outputs.map((t) => t.data())));
+
 /** Mamba's scan inputs: selective B and C, D, z, deltaBias, softplus (mamba_simple.py's call). */
 function scanInputs(shape: Shape, l: number, seed: number): SelectiveScanInputs {
   const { batch: b, width: d, dState: n } = shape;
@@ -33,21 +41,21 @@ function scanInputs(shape: Shape, l: number, seed: number): SelectiveScanInputs 
   };
 }
 
-export function scanWorkload(impl: ScanImpl, pass: Pass, shape: Shape, l: number, seed: number): Workload {
+export function scanWorkload(impl: ScanImpl, pass: Pass, shape: Shape, l: number, seed: number, settle: Settle = readBack): Workload {
   const x = scanInputs(shape, l, seed);
   const tensors = [x.u, x.delta, x.A, x.B, x.C, x.D!, x.z!, x.deltaBias!];
   return {
     async run() {
       if (pass === 'forward') {
         const { y } = selectiveScan(x, { impl });
-        await y.data();
+        await settle([y]);
         y.dispose();
         return;
       }
       const grads = tf.grads((u, delta, A, B, C, D, z, deltaBias) =>
         tf.sum(selectiveScan({ u, delta, A, B, C, D, z, deltaBias, deltaSoftplus: true }, { impl }).y),
       )(tensors);
-      await Promise.all(grads.map((g) => g.data()));
+      await settle(grads);
       tf.dispose(grads);
     },
     dispose: () => tf.dispose(tensors),
@@ -69,7 +77,7 @@ function causalMask(l: number): tf.Tensor {
   return tf.tensor2d(m, [l, l]);
 }
 
-export function attentionWorkload(pass: Pass, shape: Shape, l: number, seed: number): Workload {
+export function attentionWorkload(pass: Pass, shape: Shape, l: number, seed: number, settle: Settle = readBack): Workload {
   const r = (k: number) => tf.randomNormal([shape.batch, l, shape.width], 0, 1, 'float32', seed * 16 + k);
   const [q, k, v] = [r(1), r(2), r(3)];
   const mask = causalMask(l);
@@ -77,12 +85,12 @@ export function attentionWorkload(pass: Pass, shape: Shape, l: number, seed: num
     async run() {
       if (pass === 'forward') {
         const y = causalAttention(q, k, v, mask);
-        await y.data();
+        await settle([y]);
         y.dispose();
         return;
       }
       const grads = tf.grads((q, k, v) => tf.sum(causalAttention(q, k, v, mask)))([q, k, v]);
-      await Promise.all(grads.map((g) => g.data()));
+      await settle(grads);
       tf.dispose(grads);
     },
     dispose: () => tf.dispose([q, k, v, mask]),

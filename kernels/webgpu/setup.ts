@@ -82,10 +82,34 @@ function describe(adapter: GPUAdapter, device: GPUDevice, dawnBackend: DawnBacke
   };
 }
 
-/** A short name for logs and captions: "NVIDIA H200 (vulkan)". */
-export function adapterLabel(d: WebGPUDetails): string {
-  const name = d.description || d.device || d.vendor || 'unknown adapter';
-  return `${name} (${d.dawnBackend})`;
+const DAWN_BACKEND_NAMES: Record<DawnBackend, string> = { vulkan: 'Vulkan', opengles: 'OpenGL ES' };
+
+/**
+ * A readable name for provenance notes and logs: "NVIDIA H200 (Vulkan)". Dawn names NVIDIA devices
+ * "nvidia-h200" and puts the driver version in `description`; Mesa puts the renderer ("llvmpipe
+ * (LLVM 15.0.6, 256 bits)") in `description` or `device`.
+ */
+export function adapterLabel(d: Pick<WebGPUDetails, 'vendor' | 'device' | 'description' | 'dawnBackend'>): string {
+  const vendor = d.vendor.trim();
+  const device = d.device.trim();
+  let name: string;
+  if (vendor && device.toLowerCase().startsWith(`${vendor.toLowerCase()}-`)) {
+    name = `${vendor.toUpperCase()} ${device.slice(vendor.length + 1).replace(/-/g, ' ').toUpperCase()}`;
+  } else name = device || d.description.trim() || vendor || 'unknown adapter';
+  return `${name} (${DAWN_BACKEND_NAMES[d.dawnBackend] ?? d.dawnBackend})`;
+}
+
+/**
+ * Submits what the tfjs backend has recorded and waits until the GPU has finished it: the end of a
+ * timed GPU pass, without reading results back to the host.
+ */
+export async function settleGpu(): Promise<void> {
+  const backend = tf.backend() as unknown as { endComputePassEncoder(): void; submitQueue(): void; commandEncoder: unknown };
+  if (backend.commandEncoder) {
+    backend.endComputePassEncoder();
+    backend.submitQueue();
+  }
+  await webgpuDevice().queue.onSubmittedWorkDone();
 }
 
 /**

@@ -1,0 +1,72 @@
+/**
+ * The scan-scaling-gpu experiment on its smoke profile, on whatever WebGPU adapter this host has (in CI
+ * Mesa's llvmpipe through Dawn's OpenGL ES path); skipped, saying so, where there is none.
+ */
+import { JSDOM } from 'jsdom';
+import * as Plot from '@observablehq/plot';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../../kernels/tf.ts';
+import type { Json, Results, Row } from '../../engine/contract.ts';
+import { adapterLabel, releaseWebGPU, setupWebGPU, type WebGPUDetails } from '../../kernels/webgpu/index.ts';
+import experiment from '../../experiments/scan-scaling-gpu/experiment.ts';
+import { figures, tables } from '../../experiments/scan-scaling-gpu/figures.ts';
+
+let adapter: WebGPUDetails | null = null;
+beforeAll(async () => {
+  adapter = await setupWebGPU();
+  if (!adapter) console.warn('scan-scaling-gpu: no WebGPU adapter on this host; skipped');
+});
+afterAll(() => releaseWebGPU());
+
+describe('adapterLabel', () => {
+  it('names NVIDIA devices as the vendor writes them, with the Dawn backend', () => {
+    expect(adapterLabel({ vendor: 'nvidia', device: 'nvidia-h200', description: 'NVIDIA: 580.159.04 580.159.4.0', dawnBackend: 'vulkan' })).toBe('NVIDIA H200 (Vulkan)');
+    expect(adapterLabel({ vendor: '', device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6', dawnBackend: 'opengles' })).toBe(
+      'llvmpipe-llvm-15-0-6-256-bits- (OpenGL ES)',
+    );
+  });
+});
+
+describe('the scan-scaling-gpu experiment, smoke profile', () => {
+  it('requires the webgpu backend', () => {
+    expect(experiment.requiresBackend).toBe('webgpu');
+  });
+
+  it('times the fused scan and attention on the GPU, measures the copy bandwidth, and its figure and table render', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    const series: Record<string, Row[]> = {};
+    const metrics: Record<string, Json> = {};
+    const params = experiment.paramsSchema.parse(experiment.profiles.smoke);
+    const before = tf.memory().numTensors;
+    await experiment.run({
+      experimentId: experiment.id, profile: 'smoke', params, seed: experiment.seeds[0]!, seeds: experiment.seeds, backend: 'webgpu',
+      progress: { update: () => {} },
+      log: { info: () => {}, warn: () => {} },
+      results: { metrics: (v) => Object.assign(metrics, v), series: (name, rows) => void (series[name] = rows), json: () => {} },
+      data: { files: () => [], read: async () => Buffer.alloc(0) },
+      signal: new AbortController().signal,
+    });
+    expect(tf.getBackend()).toBe('webgpu');
+    expect(tf.memory().numTensors).toBe(before);
+    const timings = series.timings!;
+    expect(timings).toHaveLength(2 * (3 + 3));
+    expect(new Set(timings.map((r) => r.impl))).toEqual(new Set(['fused', 'attention']));
+    for (const r of timings) expect(r.usPerToken as number).toBeGreaterThan(0);
+    expect(metrics.adapter).toBe(adapterLabel(adapter));
+    expect(metrics.copyGBps as number).toBeGreaterThan(0);
+    const probe = metrics.probe as Record<string, number>;
+    expect(probe.ofCopy).toBeCloseTo(probe.forwardGBps! / (metrics.copyGBps as number), 10);
+
+    const results: Results = {
+      experimentId: experiment.id, profile: 'smoke', params: experiment.profiles.smoke as Json, metrics,
+      series: (name) => series[name] ?? (() => { throw new Error(`no series ${name}`); })(),
+      json: () => null,
+    };
+    const { document } = new JSDOM('<!doctype html><body></body>').window;
+    const svg = Plot.plot({ ...figures['scan-time-per-token-gpu'].plot(results, { width: 640 }), document }) as unknown as Element;
+    expect(svg.querySelectorAll('path').length).toBeGreaterThan(0);
+    const rows = tables['scan-crossover-gpu'].rows(results);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) for (const column of tables['scan-crossover-gpu'].columns) expect(row[column.key], column.key).toBeDefined();
+  });
+});
