@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { chunkCount, scanBackward, scanForward, type ScanProblem } from '../../kernels/scan/fused/core.ts';
+import { wasmScan } from '../../kernels/scan/fused/wasm-scan.ts';
+import { makeCase, normalisedError, seededRandom, type CaseSpec } from './scan-cases.ts';
+
+/** The kernels' problem from a case, in float32 (what the SIMD scan runs) or float64 (the JS scan as oracle). */
+function problem(spec: CaseSpec, chunk: number, type: Float32ArrayConstructor | Float64ArrayConstructor): ScanProblem {
+  const c = makeCase(spec, 11);
+  const groups = (layout: CaseSpec['bLayout']) => (layout === 'shared' ? 0 : layout === 'selective' ? 1 : layout);
+  const copy = (name: string) => (c.values[name] ? type.from(c.values[name]!) : null);
+  return {
+    b: spec.b, d: spec.d, l: spec.l, n: spec.n, bGroups: groups(spec.bLayout), cGroups: groups(spec.cLayout),
+    softplus: spec.softplus, chunk,
+    u: copy('u')!, delta: copy('delta')!, A: copy('A')!, B: copy('B')!, C: copy('C')!, D: copy('D'), z: copy('z'), deltaBias: copy('deltaBias'),
+  };
+}
+
+type Engine = { forward: typeof scanForward; backward: typeof scanBackward };
+
+/** Forward outputs and every gradient of sum(W * y) + sum(V * lastState), in the problem's float type. */
+function run(engine: Engine, p: ScanProblem) {
+  const { b, d, l, n } = p;
+  const make = (size: number) => new (p.u.constructor as Float64ArrayConstructor)(size);
+  const rand = seededRandom(5);
+  const W = make(b * d * l).map(() => rand() * 2 - 1);
+  const V = make(b * d * n).map(() => rand() * 2 - 1);
+  const out = { y: make(b * d * l), lastState: make(b * d * n), checkpoints: make(b * d * chunkCount(l, p.chunk) * n) };
+  engine.forward(p, out);
+  const like = (x: ArrayLike<number> | null) => (x ? make(x.length) : null);
+  const grads = { u: like(p.u)!, delta: like(p.delta)!, A: like(p.A)!, B: like(p.B)!, C: like(p.C)!, D: like(p.D), z: like(p.z), deltaBias: like(p.deltaBias) };
+  engine.backward(p, out.checkpoints, W, V, grads);
+  return { ...out, ...grads };
+}
+
+// Shapes the SIMD layout has to get right: n padded to a multiple of 4 (n = 1, 5, 7), the register-resident
+// state (n <= 16) and the state in memory (n = 40, 64), d odd, l not a multiple of 4 or of the chunk, l = 1.
+const EDGE_CASES: (CaseSpec & { chunk: number })[] = [
+  { name: 'n=5 d=5 l=13 chunk=4, selective B/C, everything on', b: 2, d: 5, l: 13, n: 5, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true, chunk: 4 },
+  { name: 'n=7 grouped B (g=3), shared C, l=10 chunk=3', b: 2, d: 9, l: 10, n: 7, bLayout: 3, cLayout: 'shared', D: false, z: true, bias: false, softplus: false, chunk: 3 },
+  { name: 'n=16 d=3 l=67 chunk=64, z and softplus', b: 1, d: 3, l: 67, n: 16, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true, chunk: 64 },
+  { name: 'n=40 shared B, grouped C (g=1) l=21 chunk=8', b: 2, d: 3, l: 21, n: 40, bLayout: 'shared', cLayout: 1, D: true, z: false, bias: true, softplus: true, chunk: 8 },
+  { name: 'n=64 d=1 l=1', b: 1, d: 1, l: 1, n: 64, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true, chunk: 64 },
+  { name: 'n=1 shared B/C, nothing optional, l=6', b: 3, d: 2, l: 6, n: 1, bLayout: 'shared', cLayout: 'shared', D: false, z: false, bias: false, softplus: false, chunk: 4 },
+];
+
+describe('SIMD scan (wasm/scan.c)', () => {
+  it('loads here (Node has WebAssembly SIMD), so the kernels run it', () => {
+    expect(wasmScan).not.toBeNull();
+  });
+
+  for (const spec of EDGE_CASES) {
+    it(`matches the float64 JS scan: ${spec.name}`, () => {
+      const got = run(wasmScan!, problem(spec, spec.chunk, Float32Array));
+      const want = run({ forward: scanForward, backward: scanBackward }, problem(spec, spec.chunk, Float64Array));
+      for (const name of Object.keys(want) as (keyof typeof want)[]) {
+        if (!want[name]) continue;
+        expect(normalisedError(got[name]!, want[name]!), name).toBeLessThan(1e-5);
+      }
+    });
+  }
+
+  it('keeps its results when a smaller problem follows a larger one (memory reuse)', () => {
+    const large = EDGE_CASES[3]!;
+    const small = EDGE_CASES[0]!;
+    const first = run(wasmScan!, problem(small, small.chunk, Float32Array));
+    run(wasmScan!, problem(large, large.chunk, Float32Array));
+    const again = run(wasmScan!, problem(small, small.chunk, Float32Array));
+    expect(again).toEqual(first);
+  });
+});
