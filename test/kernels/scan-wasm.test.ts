@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chunkCount, scanBackward, scanForward, type ScanProblem } from '../../kernels/scan/fused/core.ts';
-import { wasmScan } from '../../kernels/scan/fused/wasm-scan.ts';
+import { wasmScan, type ScanEngine } from '../../kernels/scan/fused/wasm-scan.ts';
 import { makeCase, normalisedError, seededRandom, type CaseSpec } from './scan-cases.ts';
 
 /** The kernels' problem from a case, in float32 (what the SIMD scan runs) or float64 (the JS scan as oracle). */
@@ -15,10 +15,8 @@ function problem(spec: CaseSpec, chunk: number, type: Float32ArrayConstructor | 
   };
 }
 
-type Engine = { forward: typeof scanForward; backward: typeof scanBackward };
-
 /** Forward outputs and every gradient of sum(W * y) + sum(V * lastState), in the problem's float type. */
-function run(engine: Engine, p: ScanProblem) {
+function run(engine: ScanEngine, p: ScanProblem) {
   const { b, d, l, n } = p;
   const make = (size: number) => new (p.u.constructor as Float64ArrayConstructor)(size);
   const rand = seededRandom(5);

@@ -157,7 +157,7 @@ function engine(wasm: ScanExports): ScanEngine {
 }
 
 /** The scan engine of a build of wasm/scan.c, or null where this WebAssembly lacks SIMD. */
-export function createWasmScan(bytes: Uint8Array): ScanEngine | null {
+export function createWasmScan(bytes: Uint8Array<ArrayBuffer>): ScanEngine | null {
   // validate is false where the engine lacks the SIMD proposal (the module uses v128).
   if (typeof WebAssembly === 'undefined' || !WebAssembly.validate(bytes)) return null;
   return engine(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as ScanExports);
