@@ -31,13 +31,15 @@ function run(engine: ScanEngine, p: ScanProblem) {
 }
 
 // Shapes the SIMD layout has to get right: n padded to a multiple of 4 (n = 1, 5, 7), the register-resident
-// state (n <= 16) and the state in memory (n = 40, 64), d odd, l not a multiple of 4 or of the chunk, l = 1.
+// state (n <= 16) and the state in memory (n = 40, 64), d odd, l not a multiple of 4 or of the chunk, l = 1,
+// and rows copied in several blocks (wasm-scan.ts moves 2^16 / l rows at a time: 3 here, the last block short).
 const EDGE_CASES: (CaseSpec & { chunk: number })[] = [
   { name: 'n=5 d=5 l=13 chunk=4, selective B/C, everything on', b: 2, d: 5, l: 13, n: 5, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true, chunk: 4 },
   { name: 'n=7 grouped B (g=3), shared C, l=10 chunk=3', b: 2, d: 9, l: 10, n: 7, bLayout: 3, cLayout: 'shared', D: false, z: true, bias: false, softplus: false, chunk: 3 },
   { name: 'n=16 d=3 l=67 chunk=64, z and softplus', b: 1, d: 3, l: 67, n: 16, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true, chunk: 64 },
   { name: 'n=40 shared B, grouped C (g=1) l=21 chunk=8', b: 2, d: 3, l: 21, n: 40, bLayout: 'shared', cLayout: 1, D: true, z: false, bias: true, softplus: true, chunk: 8 },
   { name: 'n=64 d=1 l=1', b: 1, d: 1, l: 1, n: 64, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true, chunk: 64 },
+  { name: 'rows in blocks: b=2 d=4 l=20000, grouped B (g=2), D and bias accumulate across blocks', b: 2, d: 4, l: 20000, n: 5, bLayout: 2, cLayout: 'selective', D: true, z: true, bias: true, softplus: true, chunk: 64 },
   { name: 'n=1 shared B/C, nothing optional, l=6', b: 3, d: 2, l: 6, n: 1, bLayout: 'shared', cLayout: 'shared', D: false, z: false, bias: false, softplus: false, chunk: 4 },
 ];
 

@@ -1,8 +1,9 @@
 /**
  * The WebAssembly SIMD build of the fused scan (wasm/scan.c) behind the signatures of core.scanForward and
  * core.scanBackward, for float32 problems. The module has its own linear memory: each call copies the inputs
- * in (O(b*d*l + b*n*l) values against O(b*d*l*n) work), runs, and copies the outputs out. The memory grows to
- * the largest problem seen and is reused, which spares the first-write cost of fresh pages on every call.
+ * in (O(b*d*l + b*n*l) values against O(b*d*l*n) work), runs, and copies the outputs out, the per-row arrays a
+ * block of rows at a time. The memory grows to the largest call seen and is reused, which spares the
+ * first-write cost of fresh pages on every call.
  *
  * `wasmScan` is null where WebAssembly SIMD is not available; the kernels then run core.ts.
  */
@@ -60,6 +61,12 @@ function unpad(src: Float32Array, out: Vec, { rows, n, n4, len }: Padded): void 
     }
 }
 
+/**
+ * Floats per per-row array in one block: u, delta, z, dy and the outputs travel a block of (b, d) rows at a time
+ * (about 256 KB each), so the module's memory holds O(block + b*n*l) values, not copies of every (b, d, l) array.
+ */
+const BLOCK_FLOATS = 1 << 16;
+
 /** Bump allocation of float arrays in the module's memory, from __heap_base, for one call. */
 class Arena {
   private end: number;
@@ -91,6 +98,11 @@ class Arena {
     return at;
   }
 
+  /** Reserves one block of a per-row array of `width` floats per row; 0 for an absent one. */
+  rows(x: Vec | null, width: number, blockRows: number): RowBlock {
+    return { at: x ? this.reserve(blockRows * width) : 0, width };
+  }
+
   /** Grows the memory to fit every reservation, copies the inputs in, and tallies the bytes used. */
   ready(): void {
     const { memory } = this.wasm;
@@ -103,39 +115,77 @@ class Arena {
   view(at: number, size: number): Float32Array {
     return new Float32Array(this.wasm.memory.buffer, at, size);
   }
+
+  /** Rows [r0, r1) of x into the block. */
+  load(block: RowBlock, x: Vec | null, r0: number, r1: number): void {
+    if (x) this.view(block.at, (r1 - r0) * block.width).set(x.subarray(r0 * block.width, r1 * block.width));
+  }
+
+  /** The block back into rows [r0, r1) of x. */
+  store(block: RowBlock, x: Vec | null, r0: number, r1: number): void {
+    if (x) x.set(this.view(block.at, (r1 - r0) * block.width), r0 * block.width);
+  }
 }
 
-/** The problem's arguments to scan_forward / scan_backward, and the padded layouts of A, B, C. */
+/** Where one block of a per-row array lives, and its floats per row. */
+interface RowBlock {
+  at: number;
+  width: number;
+}
+
+/** The (b, d) rows in blocks: calls run(r0, r1) for consecutive ranges. */
+function inBlocks(p: ScanProblem, run: (r0: number, r1: number) => void): void {
+  const rows = p.b * p.d;
+  const per = blockRows(p);
+  for (let r0 = 0; r0 < rows; r0 += per) run(r0, Math.min(rows, r0 + per));
+}
+
+const blockRows = (p: ScanProblem) => Math.min(p.b * p.d, Math.max(1, Math.floor(BLOCK_FLOATS / p.l)));
+
+/** The arguments every call shares (up to the row range), and the problem-wide arrays. */
 function problemArgs(p: ScanProblem, arena: Arena) {
   const layouts = { A: paddedLayout(0, p), B: paddedLayout(p.bGroups, p), C: paddedLayout(p.cGroups, p) };
-  const args = [
-    p.b, p.d, p.l, p.n, p.bGroups, p.cGroups, p.softplus ? 1 : 0, p.chunk,
-    arena.input(p.u), arena.input(p.delta), arena.padded(p.A, layouts.A), arena.padded(p.B, layouts.B), arena.padded(p.C, layouts.C),
-    arena.input(p.D), arena.input(p.z), arena.input(p.deltaBias),
-  ];
-  return { args, layouts, u: args[8]!, delta: args[9]!, z: args[14]! };
+  const head = [p.b, p.d, p.l, p.n, p.bGroups, p.cGroups, p.softplus ? 1 : 0, p.chunk];
+  const per = blockRows(p);
+  const rows = { u: arena.rows(p.u, p.l, per), delta: arena.rows(p.delta, p.l, per), z: arena.rows(p.z, p.l, per) };
+  const A = arena.padded(p.A, layouts.A), B = arena.padded(p.B, layouts.B), C = arena.padded(p.C, layouts.C);
+  const D = arena.input(p.D), bias = arena.input(p.deltaBias);
+  /** scan_forward / scan_backward's arguments up to bias, for rows [r0, r1). */
+  const args = (r0: number, r1: number) => [...head, r0, r1, rows.u.at, rows.delta.at, A, B, C, D, rows.z.at, bias];
+  /** Copies rows [r0, r1) of u, delta, z in. */
+  const load = (r0: number, r1: number) => {
+    arena.load(rows.u, p.u, r0, r1);
+    arena.load(rows.delta, p.delta, r0, r1);
+    arena.load(rows.z, p.z, r0, r1);
+  };
+  return { args, load, rows, layouts, per };
 }
 
 function engine(wasm: ScanExports): ScanEngine {
   return {
     forward(p, out) {
       const arena = new Arena(wasm);
-      const { args } = problemArgs(p, arena);
-      const y = arena.reserve(out.y.length);
-      const last = arena.reserve(out.lastState.length);
-      const ck = arena.reserve(out.checkpoints.length);
+      const { args, load, per } = problemArgs(p, arena);
+      const nChunks = out.checkpoints.length / (p.b * p.d * p.n);
+      const y = arena.rows(out.y, p.l, per);
+      const last = arena.rows(out.lastState, p.n, per);
+      const ck = arena.rows(out.checkpoints, nChunks * p.n, per);
       const work = arena.reserve(wasm.forward_work(p.l, p.n, p.chunk));
       arena.ready();
-      wasm.scan_forward(...args, y, last, ck, work);
-      out.y.set(arena.view(y, out.y.length));
-      out.lastState.set(arena.view(last, out.lastState.length));
-      out.checkpoints.set(arena.view(ck, out.checkpoints.length));
+      inBlocks(p, (r0, r1) => {
+        load(r0, r1);
+        wasm.scan_forward(...args(r0, r1), y.at, last.at, ck.at, work);
+        arena.store(y, out.y, r0, r1);
+        arena.store(last, out.lastState, r0, r1);
+        arena.store(ck, out.checkpoints, r0, r1);
+      });
     },
     backward(p, checkpoints, dy, dLast, grads) {
       const arena = new Arena(wasm);
-      const { args, layouts, u, delta, z } = problemArgs(p, arena);
-      const inputs = [arena.input(checkpoints), arena.input(dy), arena.input(dLast)];
-      // du, ddelta and dz overwrite u, delta and z (scan.c says why that is safe): three b*d*l arrays fewer.
+      const { args, load, rows, layouts, per } = problemArgs(p, arena);
+      const ck = arena.rows(checkpoints, checkpoints.length / (p.b * p.d), per);
+      const dyRows = arena.rows(dy, p.l, per);
+      const dLastRows = arena.rows(dLast, p.n, per);
       const dA = arena.reserve(paddedSize(layouts.A));
       const dB = arena.reserve(paddedSize(layouts.B));
       const dC = arena.reserve(paddedSize(layouts.C));
@@ -143,10 +193,18 @@ function engine(wasm: ScanExports): ScanEngine {
       const dBias = grads.deltaBias ? arena.reserve(grads.deltaBias.length) : 0;
       const work = arena.reserve(wasm.backward_work(p.l, p.n, p.chunk));
       arena.ready();
-      wasm.scan_backward(...args, ...inputs, u, delta, dA, dB, dC, dD, grads.z ? z : 0, dBias, work);
-      grads.u.set(arena.view(u, grads.u.length));
-      grads.delta.set(arena.view(delta, grads.delta.length));
-      if (grads.z) grads.z.set(arena.view(z, grads.z.length));
+      inBlocks(p, (r0, r1) => {
+        load(r0, r1);
+        arena.load(ck, checkpoints, r0, r1);
+        arena.load(dyRows, dy, r0, r1);
+        arena.load(dLastRows, dLast, r0, r1);
+        // du, ddelta and dz overwrite u, delta and z (scan.c says why that is safe).
+        const { u, delta, z } = rows;
+        wasm.scan_backward(...args(r0, r1), ck.at, dyRows.at, dLastRows.at, u.at, delta.at, dA, dB, dC, dD, grads.z ? z.at : 0, dBias, work);
+        arena.store(u, grads.u, r0, r1);
+        arena.store(delta, grads.delta, r0, r1);
+        arena.store(z, grads.z, r0, r1);
+      });
       if (grads.D) grads.D.set(arena.view(dD, grads.D.length));
       if (grads.deltaBias) grads.deltaBias.set(arena.view(dBias, grads.deltaBias.length));
       unpad(arena.view(dA, paddedSize(layouts.A)), grads.A, layouts.A);

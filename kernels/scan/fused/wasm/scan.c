@@ -224,12 +224,14 @@ EXPORT("forward_work") int forward_work(int l, int n, int chunk) {
 }
 
 /*
- * y (b, d, l), lastState (b, d, n), checkpoints (b, d, ceil(l / chunk), n) from u, delta, z (b, d, l), A4, B4, C4
- * (padded, see Layout) and D, bias (d). D, z, bias: 0 when absent.
+ * Rows [rowStart, rowEnd) of the (b, d) rows: y (b, d, l), lastState (b, d, n), checkpoints
+ * (b, d, ceil(l / chunk), n) from u, delta, z (b, d, l), A4, B4, C4 (padded, see Layout) and D, bias (d).
+ * u, delta, z, y, lastState and checkpoints hold only those rows (the caller copies a block of rows at a time);
+ * A4, B4, C4, D, bias are whole. D, z, bias: 0 when absent.
  */
 EXPORT("scan_forward")
-void scan_forward(int b, int d, int l, int n, int bGroups, int cGroups, int softplus, int chunk, const float *u,
-                  const float *delta, const float *A4, const float *B4, const float *C4, const float *D, const float *z,
+void scan_forward(int b, int d, int l, int n, int bGroups, int cGroups, int softplus, int chunk, int rowStart,
+                  int rowEnd, const float *u, const float *delta, const float *A4, const float *B4, const float *C4, const float *D, const float *z,
                   const float *bias, float *y, float *lastState, float *checkpoints, float *work) {
   int n4 = (n + 3) & ~3, nv = n4 / 4;
   int nChunks = (l + chunk - 1) / chunk, lp = (l + 3) & ~3;
@@ -238,18 +240,18 @@ void scan_forward(int b, int d, int l, int n, int bGroups, int cGroups, int soft
   float *acc = acc4 + 4 * lp;         /* (l) */
   float *ck = acc + lp;               /* (nChunks, n4) */
   float *last = ck + nChunks * n4;    /* (n4) */
-  for (int bi = 0; bi < b; bi++)
-    for (int di = 0; di < d; di++) {
-      long rowIndex = (long)bi * d + di, row = rowIndex * l;
-      step_sizes(delta + row, bias ? bias[di] : 0.0f, softplus, l, dt, 0);
-      forward_row_any(nv, A4 + (long)di * n4, dt, u + row, B4 + proj_base(bGroups, bi, di, d, l, n4), proj_step(bGroups, n4),
-                      C4 + proj_base(cGroups, bi, di, d, l, n4), proj_step(cGroups, n4), acc4, l, chunk, ck, last);
-      hsum_rows(acc4, acc, l);
-      skip_and_gate(acc, u + row, z ? z + row : 0, D ? D[di] : 0.0f, l, y + row);
-      for (int c = 0; c < nChunks; c++)
-        for (int k = 0; k < n; k++) checkpoints[(rowIndex * nChunks + c) * n + k] = ck[(long)c * n4 + k];
-      for (int k = 0; k < n; k++) lastState[rowIndex * n + k] = last[k];
-    }
+  for (int rowIndex = rowStart; rowIndex < rowEnd; rowIndex++) {
+    int bi = rowIndex / d, di = rowIndex % d;
+    long local = rowIndex - rowStart, row = local * l;
+    step_sizes(delta + row, bias ? bias[di] : 0.0f, softplus, l, dt, 0);
+    forward_row_any(nv, A4 + (long)di * n4, dt, u + row, B4 + proj_base(bGroups, bi, di, d, l, n4), proj_step(bGroups, n4),
+                    C4 + proj_base(cGroups, bi, di, d, l, n4), proj_step(cGroups, n4), acc4, l, chunk, ck, last);
+    hsum_rows(acc4, acc, l);
+    skip_and_gate(acc, u + row, z ? z + row : 0, D ? D[di] : 0.0f, l, y + row);
+    for (int c = 0; c < nChunks; c++)
+      for (int k = 0; k < n; k++) checkpoints[(local * nChunks + c) * n + k] = ck[(long)c * n4 + k];
+    for (int k = 0; k < n; k++) lastState[local * n + k] = last[k];
+  }
 }
 
 /* ---------------------------------------------------------------------------------------------------------------- */
@@ -362,14 +364,16 @@ EXPORT("backward_work") int backward_work(int l, int n, int chunk) {
 
 /*
  * Gradients of sum(dy * y) + sum(dLast * lastState) with respect to every input: du, ddelta, dz (b, d, l),
- * dA4, dB4, dC4 (padded like A4, B4, C4), dD, dBias (d); dD, dz, dBias only where D, z, bias are given. Every
- * output is overwritten. du, ddelta and dz may be u, delta and z themselves: a row reads delta and z before
- * any of its gradients is written, and u[t] only before du[t] is written (chunks run backwards, and a chunk's
+ * dA4, dB4, dC4 (padded like A4, B4, C4), dD, dBias (d); dD, dz, dBias only where D, z, bias are given.
+ * Rows [rowStart, rowEnd) only, as in scan_forward: the per-row arrays (u, delta, z, checkpoints, dy, dLast, du,
+ * ddelta, dz) hold those rows; dA4, dB4, dC4, dD, dBias accumulate over the blocks, cleared by the block that
+ * starts at row 0. du, ddelta and dz may be u, delta and z themselves: a row reads delta and z before any of
+ * its gradients is written, and u[t] only before du[t] is written (chunks run backwards, and a chunk's
  * recomputation reads no later chunk).
  */
 EXPORT("scan_backward")
-void scan_backward(int b, int d, int l, int n, int bGroups, int cGroups, int softplus, int chunk, const float *u,
-                   const float *delta, const float *A4, const float *B4, const float *C4, const float *D, const float *z,
+void scan_backward(int b, int d, int l, int n, int bGroups, int cGroups, int softplus, int chunk, int rowStart,
+                   int rowEnd, const float *u, const float *delta, const float *A4, const float *B4, const float *C4, const float *D, const float *z,
                    const float *bias, const float *checkpoints, const float *dy, const float *dLast, float *du,
                    float *ddelta, float *dA4, float *dB4, float *dC4, float *dD, float *dz, float *dBiasOut,
                    float *work) {
@@ -383,26 +387,32 @@ void scan_backward(int b, int d, int l, int n, int bGroups, int cGroups, int sof
   float *accs4 = decays + chunk * n4;     /* (chunk, 4) */
   float *accs = accs4 + 4 * ((chunk + 3) & ~3); /* (chunk) */
   long bSize = (long)(bGroups == 0 ? d : b * bGroups * l) * n4, cSize = (long)(cGroups == 0 ? d : b * cGroups * l) * n4;
-  for (long i = 0; i < (long)d * n4; i++) dA4[i] = 0;
-  for (long i = 0; i < bSize; i++) dB4[i] = 0;
-  for (long i = 0; i < cSize; i++) dC4[i] = 0;
-  for (int bi = 0; bi < b; bi++)
-    for (int di = 0; di < d; di++) {
-      long rowIndex = (long)bi * d + di, row = rowIndex * l;
-      step_sizes(delta + row, bias ? bias[di] : 0.0f, softplus, l, dt, dtGrad);
-      if (z) gate_terms(z + row, l, gate, dgate);
-      for (int c = 0; c < nChunks; c++)
-        for (int k = 0; k < n4; k++) ck[(long)c * n4 + k] = k < n ? checkpoints[(rowIndex * nChunks + c) * n + k] : 0.0f;
-      for (int k = 0; k < n4; k++) g0[k] = k < n ? dLast[rowIndex * n + k] : 0.0f;
-      long bBase = proj_base(bGroups, bi, di, d, l, n4), cBase = proj_base(cGroups, bi, di, d, l, n4);
-      BackRow r = {
-          .u = u + row, .dy = dy + row, .dt = dt, .dtGrad = dtGrad, .gate = gate, .dgate = dgate, .z = z ? z + row : 0,
-          .ck = ck, .A = A4 + (long)di * n4, .B = B4 + bBase, .C = C4 + cBase, .bStep = proj_step(bGroups, n4),
-          .cStep = proj_step(cGroups, n4), .l = l, .chunk = chunk, .skip = D ? D[di] : 0.0f, .hs = hs, .decays = decays,
-          .accs4 = accs4, .accs = accs, .du = du + row, .ddelta = ddelta + row, .dz = z ? dz + row : 0, .dB = dB4 + bBase, .dC = dC4 + cBase,
-      };
-      backward_row_any(&r, nv, g0, A4 + (long)di * n4, dA4 + (long)di * n4);
-      if (D) dD[di] = (bi == 0 ? 0.0f : dD[di]) + r.dSkip;
-      if (bias) dBiasOut[di] = (bi == 0 ? 0.0f : dBiasOut[di]) + r.dBias;
+  if (rowStart == 0) {
+    for (long i = 0; i < (long)d * n4; i++) dA4[i] = 0;
+    for (long i = 0; i < bSize; i++) dB4[i] = 0;
+    for (long i = 0; i < cSize; i++) dC4[i] = 0;
+    for (int i = 0; i < d; i++) {
+      if (D) dD[i] = 0;
+      if (bias) dBiasOut[i] = 0;
     }
+  }
+  for (int rowIndex = rowStart; rowIndex < rowEnd; rowIndex++) {
+    int bi = rowIndex / d, di = rowIndex % d;
+    long local = rowIndex - rowStart, row = local * l;
+    step_sizes(delta + row, bias ? bias[di] : 0.0f, softplus, l, dt, dtGrad);
+    if (z) gate_terms(z + row, l, gate, dgate);
+    for (int c = 0; c < nChunks; c++)
+      for (int k = 0; k < n4; k++) ck[(long)c * n4 + k] = k < n ? checkpoints[(local * nChunks + c) * n + k] : 0.0f;
+    for (int k = 0; k < n4; k++) g0[k] = k < n ? dLast[local * n + k] : 0.0f;
+    long bBase = proj_base(bGroups, bi, di, d, l, n4), cBase = proj_base(cGroups, bi, di, d, l, n4);
+    BackRow r = {
+        .u = u + row, .dy = dy + row, .dt = dt, .dtGrad = dtGrad, .gate = gate, .dgate = dgate, .z = z ? z + row : 0,
+        .ck = ck, .A = A4 + (long)di * n4, .B = B4 + bBase, .C = C4 + cBase, .bStep = proj_step(bGroups, n4),
+        .cStep = proj_step(cGroups, n4), .l = l, .chunk = chunk, .skip = D ? D[di] : 0.0f, .hs = hs, .decays = decays,
+        .accs4 = accs4, .accs = accs, .du = du + row, .ddelta = ddelta + row, .dz = z ? dz + row : 0, .dB = dB4 + bBase, .dC = dC4 + cBase,
+    };
+    backward_row_any(&r, nv, g0, A4 + (long)di * n4, dA4 + (long)di * n4);
+    if (D) dD[di] += r.dSkip;
+    if (bias) dBiasOut[di] += r.dBias;
+  }
 }
