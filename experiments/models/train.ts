@@ -1,6 +1,6 @@
 /**
  * One optimisation step: loss, gradients of every trainable weight, optional clipping by global
- * norm, Adam update. Everything it allocates is freed before it returns.
+ * norm, an Adam update at the step's learning rate. Everything it allocates is freed before it returns.
  */
 import * as tf from '../../kernels/tf.ts';
 
@@ -9,21 +9,69 @@ export interface StepOptions {
   clipNorm?: number;
 }
 
-/** Adam (Kingma & Ba 2015) with PyTorch's defaults beta = (0.9, 0.999), eps = 1e-8. */
-export function adam(learningRate: number): tf.Optimizer {
-  return tf.train.adam(learningRate, 0.9, 0.999, 1e-8);
+/**
+ * Adam (Kingma & Ba 2015) with torch.optim.Adam's update and defaults, beta = (0.9, 0.999),
+ * eps = 1e-8, and a learning rate that may change from step to step (a schedule), which the
+ * tfjs optimiser does not offer.
+ */
+export class Adam {
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  private t = 0;
+
+  constructor(
+    readonly beta1 = 0.9,
+    readonly beta2 = 0.999,
+    readonly eps = 1e-8,
+  ) {}
+
+  /** p <- p - lr * m_hat / (sqrt(v_hat) + eps) for every variable with a gradient. */
+  apply(vars: tf.Variable[], grads: tf.NamedTensorMap, learningRate: number): void {
+    this.t += 1;
+    const c1 = 1 - this.beta1 ** this.t;
+    const c2 = 1 - this.beta2 ** this.t;
+    for (const p of vars) {
+      const g = grads[p.name];
+      if (!g) continue;
+      if (!this.m.has(p.name)) {
+        // tidy frees the zeros tensors; the variables keep their own reference to the data.
+        this.m.set(p.name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+        this.v.set(p.name, tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+      }
+      const m = this.m.get(p.name)!;
+      const v = this.v.get(p.name)!;
+      tf.tidy(() => {
+        m.assign(tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1)));
+        v.assign(tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2)));
+        const denom = tf.add(tf.sqrt(tf.div(v, c2)), this.eps);
+        p.assign(tf.sub(p, tf.mul(tf.div(m, denom), learningRate / c1)));
+      });
+    }
+  }
+
+  dispose(): void {
+    tf.dispose([...this.m.values(), ...this.v.values()]);
+    this.m.clear();
+    this.v.clear();
+  }
 }
 
-/** Run `loss`, step `optimizer` on `vars`; returns the loss value before the update. */
+/** Linear decay from `peak` at step 1 to `peak * finalFraction` at step `total`. */
+export function linearDecay(peak: number, total: number, finalFraction: number): (step: number) => number {
+  return (step) => peak * (1 - (1 - finalFraction) * Math.min(1, (step - 1) / Math.max(1, total - 1)));
+}
+
+/** Run `loss`, update `vars` with `optimizer` at `learningRate`; returns the loss value before the update. */
 export function trainStep(
-  optimizer: tf.Optimizer,
+  optimizer: Adam,
   vars: tf.Variable[],
   loss: () => tf.Scalar,
+  learningRate: number,
   options: StepOptions = {},
 ): number {
   const { value, grads } = tf.variableGrads(loss, vars);
   const clipped = options.clipNorm === undefined ? grads : clipByGlobalNorm(grads, options.clipNorm);
-  optimizer.applyGradients(clipped);
+  optimizer.apply(vars, clipped, learningRate);
   const lossValue = value.dataSync()[0];
   tf.dispose([value, grads, clipped]);
   return lossValue;
