@@ -7,7 +7,9 @@
  * from its checkpoint, and runs the reverse scan g_t = C_t dy_t + a_{t+1} g_{t+1}, producing every input
  * gradient in the one pass.
  *
- * Works on Float32Array (the kernels) and Float64Array (the finite-difference test) alike.
+ * Works on Float32Array and Float64Array alike: the kernels run it where WebAssembly SIMD is missing (else the
+ * same algorithm in wasm/scan.c, through wasm-scan.ts), and the tests use it in float64 as the oracle of the
+ * finite-difference check and of the SIMD scan.
  */
 
 import { forwardRow } from './forward-row.ts';
