@@ -168,12 +168,13 @@ async function main(): Promise<void> {
   // Kernels compared: the rows forward with its default chunking and with l in 1, 2, 4, 8 chunks, and
   // the tiled forward at its best measured shape (split 2, tile 8).
   const shapesFor = (s: ScanSize): Shape[] => [
+    {},
     { path: 'rows' },
     ...[1, 2, 4, 8].map((k) => ({ path: 'rows' as const, chunkLength: s.l / k })),
     { path: 'workgroup', split: 2, tile: 8, unroll: 1 },
   ];
   const describe = (shape: Shape) =>
-    shape.path === 'rows' ? `rows, ${shape.chunkLength ? `chunk ${shape.chunkLength}` : 'auto chunks'}` : shape.path === 'subgroup' ? 'subgroup' : `tiled, split ${shape.split} tile ${shape.tile}`;
+    shape.path === undefined ? 'default' : shape.path === 'rows' ? `rows, ${shape.chunkLength ? `chunk ${shape.chunkLength}` : 'auto chunks'}` : shape.path === 'subgroup' ? 'subgroup' : `tiled, split ${shape.split} tile ${shape.tile}`;
   console.log('\nforward (z, D, delta bias, softplus; n = 16)\n  b     d      l  kernel                        ms     GB/s  of copy');
   for (const s of fwdSizes) {
     const x = inputs(s);

@@ -17,7 +17,7 @@ import { fixedSubgroupWidth } from './capabilities.ts';
 import { ROWS_WORKGROUP, rowsForwardShader, rowsInputNames } from './scan_forward_rows_wgsl.ts';
 import { backwardInputNames, backwardShader } from './scan_backward_wgsl.ts';
 import { stridedSum, stridedSumShader } from './reduce_wgsl.ts';
-import { CHECKPOINT, checkpointShape, chunkLength, FORWARD_TILE, projectionPartWords, stateSplit, tiling, type ScanConfig, type Tiling } from './scan_layout.ts';
+import { CHECKPOINT, checkpointShape, chunkLength, FORWARD_TILE, TILED_MIN_ROWS, TILED_SPLIT, projectionPartWords, stateSplit, tiling, type ScanConfig, type Tiling } from './scan_layout.ts';
 
 export const SELECTIVE_SCAN = 'SelectiveScan';
 export const SELECTIVE_SCAN_GRAD = 'SelectiveScanGrad';
@@ -54,8 +54,9 @@ export interface ScanKernelAttrs {
   tile?: number;
   unroll?: number;
   /**
-   * 'rows' (default): an invocation per (row, chunk), no workgroup memory; 'workgroup': the tiled
-   * forward; 'subgroup': the shuffle-based one, where subgroups are 32 wide. For benchmarks comparing them.
+   * 'rows': an invocation per (row, chunk), no workgroup memory (the default below TILED_MIN_ROWS rows);
+   * 'workgroup': the tiled forward (the default from there); 'subgroup': the shuffle-based one, where
+   * subgroups are 32 wide. For benchmarks comparing them.
    */
   path?: 'rows' | 'subgroup' | 'workgroup';
   /** Steps per chunk of the 'rows' path (rounded up to a multiple of 16); default from chunkLength(). */
@@ -89,9 +90,10 @@ function forward(inputs: Infos, backend: WebGPUBackend, attrs: ScanKernelAttrs):
   const c = configOf(inputs, Boolean(attrs.softplus));
   const save = Boolean(attrs.keepCheckpoints) || recording();
   const outputsOf = () => [allocate(backend, [c.b, c.d, c.l]), allocate(backend, [c.b, c.d, c.n]), allocate(backend, save ? checkpointShape(c) : [0])];
-  if ((attrs.path ?? 'rows') === 'rows') return rowsForward(c, inputs, backend, save, outputsOf(), attrs.chunkLength);
+  const path = attrs.path ?? (c.b * c.d >= TILED_MIN_ROWS ? 'workgroup' : 'rows');
+  if (path === 'rows') return rowsForward(c, inputs, backend, save, outputsOf(), attrs.chunkLength);
   // Opt-in: on the H200 the tiled forward measured faster than this one (18% against 10% of copy bandwidth at l = 8192).
-  const subgroup = attrs.path === 'subgroup' && fixedSubgroupWidth() === 32 && subgroupForwardApplies(c);
+  const subgroup = path === 'subgroup' && fixedSubgroupWidth() === 32 && subgroupForwardApplies(c);
   if (subgroup) {
     const t = tiling(c);
     const outputs = outputsOf();
@@ -107,7 +109,7 @@ function forward(inputs: Infos, backend: WebGPUBackend, attrs: ScanKernelAttrs):
     }
     return outputs;
   }
-  const { t, code } = fitting(c, backend, (t) => forwardShader(c, t, save, { tile: attrs.tile ?? FORWARD_TILE, unroll: attrs.unroll ?? 1 }), attrs.split);
+  const { t, code } = fitting(c, backend, (t) => forwardShader(c, t, save, { tile: attrs.tile ?? FORWARD_TILE, unroll: attrs.unroll ?? 1 }), attrs.split ?? Math.min(TILED_SPLIT, stateSplit(c.n)));
   const outputs = outputsOf();
   if (c.l > 0 && c.b * c.d > 0) {
     runWgsl(backend, {
