@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs experiments on a GPU machine from the carry engine/bundle/device-carry.sh built: unpacks Node and
+# node_modules (to /tmp, and a node_modules link in the repository root), points the Vulkan loader at
+# NVIDIA's driver, runs the engine, and tars each new artifact folder into $OUT (one file per
+# experiment, since what comes back from such a machine is a few flat files).
+#
+#   engine/bundle/device-run.sh [experiment ...]     (default scan-scaling-gpu; PROFILE default local)
+#
+# Back here: tar xf <out>/artifacts-<experiment>.tar  (from the repository root) puts the folder in artifacts/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+carry=${CARRY:-$root/.gpu}
+out=${OUT:-$root/build/device-out}
+profile=${PROFILE:-local}
+ids=("${@:-scan-scaling-gpu}")
+mkdir -p "$out" /tmp/gpu-node
+xz -dc "$carry/node.xz" >/tmp/gpu-node/node && chmod +x /tmp/gpu-node/node
+[ -e "$root/node_modules" ] || { xz -dc "$carry/node_modules.tar.xz" | tar -C /tmp/gpu-node -xf - && ln -s /tmp/gpu-node/node_modules "$root/node_modules"; }
+export PATH=/tmp/gpu-node:$PATH
+export LD_LIBRARY_PATH="$carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json; do
+  if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; fi
+done
+cd "$root"
+before=$(mktemp)
+folders() { for id in "$@"; do find artifacts/"$id" -mindepth 1 -maxdepth 1 -type d ! -name '.*' 2>/dev/null || true; done | sort; }
+folders "${ids[@]}" >"$before"
+status=0
+node --import tsx engine/cli.ts run "${ids[@]}" --profile "$profile" --backend webgpu || status=$?
+for id in "${ids[@]}"; do
+  for dir in $(folders "$id" | comm -13 "$before" -); do
+    tar cf "$out/artifacts-$id.tar" --exclude='*.log' "$dir"
+    cp "$dir/run.log" "$out/run-$id.log" 2>/dev/null || true
+    echo "device-run: $dir -> $out/artifacts-$id.tar"
+  done
+  cp artifacts/"$id"/failed-*.log "$out/" 2>/dev/null || true
+done
+exit $status
