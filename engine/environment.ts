@@ -10,14 +10,19 @@ export interface GitState {
   dirty: boolean;
 }
 
-/** HEAD and whether the working tree differs from it (untracked files count); null outside a repository. */
-export function gitState(root: string): GitState {
+/**
+ * HEAD and whether the working tree differs from it (untracked files count). Outside a repository (a copy
+ * of the tree sent to a GPU host, an unpacked bundle) the sender may state it as SOURCE_COMMIT and
+ * SOURCE_DIRTY=1; otherwise the commit is null.
+ */
+export function gitState(root: string, env: NodeJS.ProcessEnv = process.env): GitState {
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const commit = git('rev-parse', 'HEAD').trim();
     return { commit, dirty: git('status', '--porcelain').trim().length > 0 };
   } catch {
-    return { commit: null, dirty: false };
+    const stated = env.SOURCE_COMMIT?.trim();
+    return stated && /^[0-9a-f]{7,40}$/.test(stated) ? { commit: stated, dirty: env.SOURCE_DIRTY === '1' } : { commit: null, dirty: false };
   }
 }
 

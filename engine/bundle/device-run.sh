@@ -6,6 +6,9 @@
 #
 #   engine/bundle/device-run.sh [experiment ...]     (default scan-scaling-gpu; PROFILE default local)
 #
+# The copy has no .git: pass SOURCE_COMMIT=<sha> (and SOURCE_DIRTY=1 if the tree had changes) so the
+# manifests record the commit the run came from.
+#
 # Back here: tar xf <out>/artifacts-<experiment>.tar  (from the repository root) puts the folder in artifacts/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,8 +32,7 @@ status=0
 node --import tsx engine/cli.ts run "${ids[@]}" --profile "$profile" --backend webgpu || status=$?
 for id in "${ids[@]}"; do
   for dir in $(folders "$id" | comm -13 "$before" -); do
-    tar cf "$out/artifacts-$id.tar" --exclude='*.log' "$dir"
-    cp "$dir/run.log" "$out/run-$id.log" 2>/dev/null || true
+    tar cf "$out/artifacts-$id.tar" "$dir"
     echo "device-run: $dir -> $out/artifacts-$id.tar"
   done
   cp artifacts/"$id"/failed-*.log "$out/" 2>/dev/null || true
