@@ -11,3 +11,4 @@ clang --target=wasm32 -O3 -msimd128 -ffreestanding -nostdlib -fno-ident \
   -Wall -Wextra -Werror -Wno-unused-parameter \
   -Wl,--no-entry -Wl,--strip-all -Wl,--export=__heap_base -Wl,-z,stack-size=65536 \
   -o "$out" "$here/scan.c"
+chmod 644 "$out" # wasm-ld marks its output executable; it is data
