@@ -81,9 +81,10 @@ export default defineExperiment({
       evalEvery: 2,
       evalSize: 8,
     },
-    // Sized by measurement to finish in about 10 minutes on 2 CPU cores (wasm backend): a region of
-    // 32 positions holding 4 data tokens, 600 steps. Longer regions separate the LTI model further
-    // but need more steps than this budget allows.
+    // Sized by measurement on 2 CPU cores (wasm backend): all three models in 280 s with other work
+    // running (up to about three times that on a busy machine, still within 15 minutes), Mamba above
+    // 90%. A region of 32 positions holding 4 data tokens; a 48-position region left Mamba far from
+    // 90% after 440 steps, beyond this budget.
     local: {
       ...base,
       task: { vocabSize: 10, numTokens: 4, noiseLength: 28 },
