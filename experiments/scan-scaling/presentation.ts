@@ -1,0 +1,66 @@
+/**
+ * The presentation scan-scaling and scan-scaling-gpu share: time per token against length on log-log
+ * axes, faceted by pass, and the table of lengths from which a scan beats attention. Each figures.ts
+ * supplies its own words and implementation labels; the drawing and the table logic live here once.
+ */
+import * as Plot from '@observablehq/plot';
+import { defineFigure, defineTable, type FigureSpec, type Results, type Row, type TableSpec } from '../../engine/contract.ts';
+
+type Labels = Record<string, string>;
+const labelOf = (labels: Labels, impl: unknown) => labels[String(impl)] ?? String(impl);
+
+export function timePerTokenFigure(words: { title: string; caption: string; alt: string }, labels: Labels): FigureSpec {
+  return defineFigure({
+    ...words,
+    plot(results: Results, ctx) {
+      const rows: Row[] = results.series('timings').map((r) => ({
+        ...r,
+        label: labelOf(labels, r.impl),
+        usMin: (Number(r.usPerToken) * Number(r.msMin)) / Number(r.msMedian),
+        usMax: (Number(r.usPerToken) * Number(r.msMax)) / Number(r.msMedian),
+      }));
+      return {
+        width: ctx.width,
+        height: Math.round(ctx.width * 0.5),
+        marginRight: 20,
+        x: { type: 'log', label: 'sequence length l (tokens)', grid: true },
+        y: { type: 'log', label: 'time per token (µs)', grid: true },
+        fx: { label: null, domain: ['forward', 'forward+backward'] },
+        color: { legend: true, domain: [...new Set(rows.map((r) => String(r.label)))] },
+        marks: [
+          Plot.ruleX(rows, { fx: 'pass', x: 'length', y1: 'usMin', y2: 'usMax', stroke: 'label', strokeOpacity: 0.6 }),
+          Plot.line(rows, { fx: 'pass', x: 'length', y: 'usPerToken', stroke: 'label', strokeWidth: 2 }),
+          Plot.dot(rows, { fx: 'pass', x: 'length', y: 'usPerToken', stroke: 'label', r: 2.5 }),
+        ],
+      };
+    },
+  });
+}
+
+export function crossoverTable(words: { title: string; caption: string }, labels: Labels, usFormat: string): TableSpec {
+  return defineTable({
+    ...words,
+    columns: [
+      { key: 'pass', label: 'Pass', align: 'left' },
+      { key: 'scan', label: 'Scan', align: 'left' },
+      { key: 'beyond', label: 'Faster than attention from l =', align: 'right' },
+      { key: 'scanUs', label: 'Scan µs/token there', format: usFormat, align: 'right' },
+      { key: 'attentionUs', label: 'Attention µs/token there', format: usFormat, align: 'right' },
+    ],
+    rows(results: Results) {
+      const timings = results.series('timings');
+      const at = (impl: unknown, pass: unknown, l: number) =>
+        timings.find((r) => r.impl === impl && r.pass === pass && Number(r.length) === l)?.usPerToken ?? null;
+      return results.series('crossover').map((r) => {
+        const l = r.crossoverLength === null ? null : Number(r.crossoverLength);
+        return {
+          pass: r.pass,
+          scan: labelOf(labels, r.scan),
+          beyond: l === null ? `not reached (≤ ${results.metrics.attentionMaxLength})` : l.toLocaleString('en-US'),
+          scanUs: l === null ? null : at(r.scan, r.pass, l),
+          attentionUs: l === null ? null : at('attention', r.pass, l),
+        };
+      });
+    },
+  });
+}
