@@ -11,7 +11,7 @@ export interface GitState {
 }
 
 /**
- * HEAD and whether the working tree differs from it (untracked files count). Outside a repository (a copy
+ * HEAD and whether the working tree differs from it (untracked files count; artifacts/ does not). Outside a repository (a copy
  * of the tree sent to a GPU host, an unpacked bundle) the sender may state it as SOURCE_COMMIT and
  * SOURCE_DIRTY=1; otherwise the commit is null.
  */
@@ -19,7 +19,8 @@ export function gitState(root: string, env: NodeJS.ProcessEnv = process.env): Gi
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const commit = git('rev-parse', 'HEAD').trim();
-    return { commit, dirty: git('status', '--porcelain').trim().length > 0 };
+    // The artifact store is written by builds themselves: its state says nothing about the sources.
+    return { commit, dirty: git('status', '--porcelain', '--', '.', ':(exclude)artifacts').trim().length > 0 };
   } catch {
     const stated = env.SOURCE_COMMIT?.trim();
     return stated && /^[0-9a-f]{7,40}$/.test(stated) ? { commit: stated, dirty: env.SOURCE_DIRTY === '1' } : { commit: null, dirty: false };

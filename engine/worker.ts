@@ -9,7 +9,7 @@
  * build process dying closes it. That, Ctrl-C or SIGTERM abort ctx.signal; the worker exits shortly
  * after even if the experiment ignores the signal.
  */
-import { createWriteStream, readFileSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DataAccess, Experiment, Json, RunContext } from './contract.ts';
@@ -24,9 +24,20 @@ import { MESSAGE_FD, type WorkerJob, type WorkerMessage } from './protocol.ts';
 const ABORT_GRACE_MS = 2000;
 const PROGRESS_INTERVAL_MS = 100;
 
-const messages = createWriteStream('', { fd: MESSAGE_FD });
+/**
+ * Written synchronously: experiments run long stretches without yielding to the event loop, and a
+ * stream's writes would sit in its queue until they did (the build would see no progress). The pipe
+ * may be non-blocking, so a full pipe (EAGAIN) is retried until the build has read from it.
+ */
 function send(message: WorkerMessage): void {
-  messages.write(JSON.stringify(message) + '\n');
+  const line = Buffer.from(JSON.stringify(message) + '\n');
+  for (let offset = 0; offset < line.length; ) {
+    try {
+      offset += writeSync(MESSAGE_FD, line, offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+  }
 }
 
 /** The first line of stdin; stdin stays open (and flowing) afterwards, so its end can be noticed. */
@@ -134,11 +145,11 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => messages.end(() => process.exit(0)),
+  () => process.exit(0),
   (error: unknown) => {
     const err = error instanceof Error ? error : new Error(String(error));
     console.error(err.stack ?? err.message);
     send({ type: 'error', message: err.message, ...(err.stack ? { stack: err.stack } : {}), peakRssBytes: process.resourceUsage().maxRSS * 1024 });
-    messages.end(() => process.exit(1));
+    process.exit(1);
   },
 );
