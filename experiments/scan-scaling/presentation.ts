@@ -51,12 +51,18 @@ export function crossoverTable(words: { title: string; caption: string }, labels
       const timings = results.series('timings');
       const at = (impl: unknown, pass: unknown, l: number) =>
         timings.find((r) => r.impl === impl && r.pass === pass && Number(r.length) === l)?.usPerToken ?? null;
+      // The longest length measured for both the scan and attention in a pass: how far "not reached" reaches.
+      const longestShared = (scan: unknown, pass: unknown) => {
+        const lengths = (impl: unknown) => new Set(timings.filter((r) => r.impl === impl && r.pass === pass).map((r) => Number(r.length)));
+        const attention = lengths('attention');
+        return Math.max(0, ...[...lengths(scan)].filter((l) => attention.has(l)));
+      };
       return results.series('crossover').map((r) => {
         const l = r.crossoverLength === null ? null : Number(r.crossoverLength);
         return {
           pass: r.pass,
           scan: labelOf(labels, r.scan),
-          beyond: l === null ? `not reached (≤ ${results.metrics.attentionMaxLength})` : l.toLocaleString('en-US'),
+          beyond: l === null ? `not reached (≤ ${longestShared(r.scan, r.pass).toLocaleString('en-US')})` : l.toLocaleString('en-US'),
           scanUs: l === null ? null : at(r.scan, r.pass, l),
           attentionUs: l === null ? null : at('attention', r.pass, l),
         };
