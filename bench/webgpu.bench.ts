@@ -84,7 +84,8 @@ function inputs(s: ScanSize) {
 const forwardBytes = (s: ScanSize) => 4 * (4 * s.b * s.d * s.l + 2 * s.b * s.n * s.l);
 
 interface Shape {
-  path?: 'rows' | 'subgroup' | 'workgroup';
+  path?: 'rows' | 'subgroup' | 'workgroup' | 'quad';
+  channels?: number;
   split?: number;
   tile?: number;
   unroll?: number;
@@ -163,18 +164,23 @@ async function main(): Promise<void> {
   const fit = (s: ScanSize): ScanSize => (4 * s.b * s.d * s.l > maxBinding && s.b > 1 ? fit({ ...s, b: s.b / 2 }) : s);
   const fwdSizes: ScanSize[] = (small
     ? [{ b: 1, d: 64, l: 256, n: 16 }]
-    : [{ b: 8, d: 4096, l: 2048, n: 16 }, { b: 8, d: 4096, l: 8192, n: 16 }, { b: 4, d: 4096, l: 16384, n: 16 }]).map(fit);
+    : [{ b: 8, d: 4096, l: 2048, n: 16 }, { b: 8, d: 4096, l: 8192, n: 16 }, { b: 4, d: 4096, l: 16384, n: 16 }, { b: 1, d: 512, l: 65536, n: 16 }]).map(fit);
   const forward: Record<string, unknown>[] = [];
-  // Kernels compared: the rows forward with its default chunking and with l in 1, 2, 4, 8 chunks, and
-  // the tiled forward at its best measured shape (split 2, tile 8).
+  // Kernels compared: the default, the rows forward with its default chunking and with l in 2 chunks,
+  // the tiled forward at its best measured shape (split 2, tile 8), and the quad forward over channels
+  // per workgroup, state lanes per channel and tile length.
+  const quadShapes: Shape[] = [[32, 4, 16], [16, 4, 16], [64, 4, 16], [32, 4, 32], [64, 2, 16], [32, 2, 8], [32, 2, 16], [16, 2, 32], [64, 1, 16]]
+    .map(([channels, split, tile]) => ({ path: 'quad', channels, split, tile }));
   const shapesFor = (s: ScanSize): Shape[] => [
     {},
     { path: 'rows' },
-    ...[1, 2, 4, 8].map((k) => ({ path: 'rows' as const, chunkLength: s.l / k })),
+    { path: 'rows', chunkLength: s.l / 2 },
     { path: 'workgroup', split: 2, tile: 8, unroll: 1 },
+    ...(s.b * s.d >= 8192 ? quadShapes : quadShapes.slice(0, 4)),
   ];
   const describe = (shape: Shape) =>
-    shape.path === undefined ? 'default' : shape.path === 'rows' ? `rows, ${shape.chunkLength ? `chunk ${shape.chunkLength}` : 'auto chunks'}` : shape.path === 'subgroup' ? 'subgroup' : `tiled, split ${shape.split} tile ${shape.tile}`;
+    shape.path === undefined ? 'default' : shape.path === 'rows' ? `rows, ${shape.chunkLength ? `chunk ${shape.chunkLength}` : 'auto chunks'}` : shape.path === 'subgroup' ? 'subgroup'
+      : shape.path === 'quad' ? `quad, ${shape.channels} ch split ${shape.split} tile ${shape.tile}` : `tiled, split ${shape.split} tile ${shape.tile}`;
   console.log('\nforward (z, D, delta bias, softplus; n = 16)\n  b     d      l  kernel                        ms     GB/s  of copy');
   for (const s of fwdSizes) {
     const x = inputs(s);
@@ -195,8 +201,8 @@ async function main(): Promise<void> {
     const x = inputs(s);
     const dy = tf.randomUniform([s.b, s.d, s.l], -1, 1, 'float32', 4);
     const dLast = tf.randomUniform([s.b, s.d, s.n], -1, 1, 'float32', 5);
-    const run = async (path: string) => {
-      const [y, last, ck] = tf.engine().runKernel('SelectiveScan', x, { softplus: true, path, keepCheckpoints: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const run = async (path: string, shape: Shape = {}) => {
+      const [y, last, ck] = tf.engine().runKernel('SelectiveScan', x, { softplus: true, path, ...shape, keepCheckpoints: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
       const g = tf.engine().runKernel('SelectiveScanGrad', { ...x, checkpoints: ck!, dy, dLast }, { softplus: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
       const out = [await y!.data(), await last!.data(), await g[1]!.data(), await g[3]!.data()];
       tf.dispose([y!, last!, ck!, ...g]);
@@ -204,15 +210,27 @@ async function main(): Promise<void> {
     };
     const a = await run('rows');
     const w = await run('workgroup');
+    const q = await run('quad');
     const rel = (p: ArrayLike<number>, q: ArrayLike<number>) => {
       let e = 0, m = 0;
       for (let i = 0; i < q.length; i++) { e = Math.max(e, Math.abs(p[i]! - q[i]!)); m = Math.max(m, Math.abs(q[i]!)); }
       return e / m;
     };
-    const agreement = { y: rel(a[0]!, w[0]!), lastState: rel(a[1]!, w[1]!), ddelta: rel(a[2]!, w[2]!), dB: rel(a[3]!, w[3]!) };
+    const agree = (p: ArrayLike<number>[]) => ({ y: rel(p[0]!, w[0]!), lastState: rel(p[1]!, w[1]!), ddelta: rel(p[2]!, w[2]!), dB: rel(p[3]!, w[3]!) });
+    const agreement: Record<string, Record<string, number>> = { rows: agree(a), quad: agree(q) };
+    for (const shape of quadShapes) agreement[describe(shape)] = agree(await run('quad', shape));
     result.pathAgreement = agreement;
-    console.log(`rows vs tiled forward, max error / max value: ${Object.entries(agreement).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
+    for (const [path, e] of Object.entries(agreement)) {
+      console.log(`${path} vs tiled forward, max error / max value: ${Object.entries(e).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
+    }
     tf.dispose([dy, dLast, ...Object.values(x)]);
+  }
+
+  // WEBGPU_BENCH_ONLY=forward: the forward comparison alone (a sweep of kernel shapes).
+  if (process.env.WEBGPU_BENCH_ONLY === 'forward') {
+    write(result);
+    releaseWebGPU();
+    return;
   }
 
   // 3. Forward + backward at l = 65536: time and GPU memory, against the (b, d, l, n) tensor it avoids.

@@ -15,9 +15,10 @@ import { forwardInputNames, forwardShader } from './scan_forward_wgsl.ts';
 import { SUBGROUP_ROWS, subgroupForwardApplies, subgroupForwardShader } from './scan_forward_subgroup_wgsl.ts';
 import { fixedSubgroupWidth } from './capabilities.ts';
 import { ROWS_WORKGROUP, rowsForwardShader, rowsInputNames } from './scan_forward_rows_wgsl.ts';
+import { QUAD_MIN_ROWS, QUAD_SHAPE, quadForwardShader, quadShape, quadSplit } from './scan_forward_quad_wgsl.ts';
 import { backwardInputNames, backwardShader } from './scan_backward_wgsl.ts';
 import { stridedSum, stridedSumShader } from './reduce_wgsl.ts';
-import { CHECKPOINT, checkpointShape, chunkLength, FORWARD_TILE, TILED_MIN_ROWS, TILED_SPLIT, projectionPartWords, stateSplit, tiling, type ScanConfig, type Tiling } from './scan_layout.ts';
+import { CHECKPOINT, checkpointShape, chunkLength, FORWARD_TILE, TILED_SPLIT, projectionPartWords, stateSplit, tiling, type ScanConfig, type Tiling } from './scan_layout.ts';
 
 export const SELECTIVE_SCAN = 'SelectiveScan';
 export const SELECTIVE_SCAN_GRAD = 'SelectiveScanGrad';
@@ -54,11 +55,14 @@ export interface ScanKernelAttrs {
   tile?: number;
   unroll?: number;
   /**
-   * 'rows': an invocation per (row, chunk), no workgroup memory (the default below TILED_MIN_ROWS rows);
-   * 'workgroup': the tiled forward (the default from there); 'subgroup': the shuffle-based one, where
-   * subgroups are 32 wide. For benchmarks comparing them.
+   * 'quad': states split over adjacent lanes, vec4 tiles with a prefetch (the default from QUAD_MIN_ROWS
+   * rows); 'rows': an invocation per (row, chunk), no workgroup memory (the default below);
+   * 'workgroup': the tiled forward; 'subgroup': the shuffle-based one, where subgroups are 32 wide.
+   * For benchmarks comparing them.
    */
-  path?: 'rows' | 'subgroup' | 'workgroup';
+  path?: 'rows' | 'subgroup' | 'workgroup' | 'quad';
+  /** Channels per workgroup of the 'quad' path (default QUAD_SHAPE.rows). */
+  channels?: number;
   /** Steps per chunk of the 'rows' path (rounded up to a multiple of 16); default from chunkLength(). */
   chunkLength?: number;
   /** Keep checkpoints even when no tape records (to call SelectiveScanGrad directly). */
@@ -86,13 +90,32 @@ function fitting(c: ScanConfig, backend: WebGPUBackend, shader: (t: Tiling) => s
   throw new Error(`selective scan: no tiling of n = ${c.n} fits ${limit} bytes of workgroup memory`);
 }
 
+/** The forward a dispatch without an explicit path takes for `rows` (b, d) rows. */
+export const defaultForwardPath = (rows: number): 'quad' | 'rows' => (rows >= QUAD_MIN_ROWS ? 'quad' : 'rows');
+
 function forward(inputs: Infos, backend: WebGPUBackend, attrs: ScanKernelAttrs): tf.TensorInfo[] {
   const c = configOf(inputs, Boolean(attrs.softplus));
   const save = Boolean(attrs.keepCheckpoints) || recording();
   const outputsOf = () => [allocate(backend, [c.b, c.d, c.l]), allocate(backend, [c.b, c.d, c.n]), allocate(backend, save ? checkpointShape(c) : [0])];
-  const path = attrs.path ?? (c.b * c.d >= TILED_MIN_ROWS ? 'workgroup' : 'rows');
+  const path = attrs.path ?? defaultForwardPath(c.b * c.d);
   if (path === 'rows') return rowsForward(c, inputs, backend, save, outputsOf(), attrs.chunkLength);
-  // Opt-in: on the H200 the tiled forward measured faster than this one (18% against 10% of copy bandwidth at l = 8192).
+  if (path === 'quad') {
+    const shape = quadShape(c, { rows: attrs.channels ?? QUAD_SHAPE.rows, split: attrs.split ?? quadSplit(c.b * c.d), tile: attrs.tile ?? QUAD_SHAPE.tile });
+    const outputs = outputsOf();
+    if (c.l > 0 && c.b * c.d > 0) {
+      const blocks = Math.ceil(c.d / shape.rows);
+      runWgsl(backend, {
+        code: quadForwardShader(c, shape, save),
+        inputs: forwardInputNames(c).map((name) => inputs[name]!),
+        outputs: save ? outputs : outputs.slice(0, 2),
+        params: params(c, blocks, Math.ceil(c.l / CHECKPOINT)),
+        workgroups: [blocks, c.b, 1],
+      });
+    }
+    return outputs;
+  }
+  // Opt-in: on the H200 the tiled forward measured faster than this one (18% against 10% of copy bandwidth at l = 8192),
+  // and the quad forward faster than both.
   const subgroup = path === 'subgroup' && fixedSubgroupWidth() === 32 && subgroupForwardApplies(c);
   if (subgroup) {
     const t = tiling(c);

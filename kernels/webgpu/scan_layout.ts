@@ -95,12 +95,6 @@ fn silu(x: f32) -> f32 { return x / (1.0 + exp(-x)); }
  * in 4 chunks (13.5%; 1 chunk 9.0%, 8 chunks 11.1%).
  */
 export const ROWS_TARGET_INVOCATIONS = 1 << 16;
-/**
- * From this many (b, d) rows the tiled forward is the default: on the H200 it was faster there (b 8,
- * d 4096: 18.4% of copy bandwidth at l = 8192 against 14.8% for the best chunking of the rows forward),
- * and slower below (b 4, d 4096, l 16384: 9.8% against 13.5%; b 1, d 512, l 65536: 26 ms against 3.3 ms).
- */
-export const TILED_MIN_ROWS = 32768;
 /** The tiled forward's state split: 2 measured faster than 4 at b 8, d 4096 (18.0% against 16.5% at l = 8192). */
 export const TILED_SPLIT = 2;
 /** Shortest chunk the 'rows' forward splits l into: the carry over earlier chunks stays a small share. */

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../kernels/tf.ts';
 import { selectiveScan, type SelectiveScanInputs } from '../../kernels/index.ts';
 import { releaseWebGPU, setupWebGPU, type WebGPUDetails } from '../../kernels/webgpu/setup.ts';
+import { defaultForwardPath } from '../../kernels/webgpu/scan_kernels.ts';
+import { QUAD_MIN_ROWS, quadSplit } from '../../kernels/webgpu/scan_forward_quad_wgsl.ts';
 import { SCAN_CASES, makeCase, normalisedError, seededRandom, type CaseSpec } from './scan-cases.ts';
 
 const INPUTS = ['u', 'delta', 'A', 'B', 'C', 'D', 'z', 'deltaBias'] as const;
@@ -97,6 +99,59 @@ describe('webgpu fused selective scan', () => {
       c.dispose();
     });
   }
+
+  // The quad forward (states split over adjacent lanes, vec4 tiles, prefetch): explicit shapes, including
+  // tiles that overrun l and a split that falls back when it does not divide n.
+  const quadShapes = (spec: CaseSpec) => [{ channels: 32, split: 4, tile: 16 }, ...(spec.l > 16 ? [{ channels: 4, split: 2, tile: 8 }, { channels: 2, split: 4, tile: 32 }] : [])];
+  for (const spec of [...SCAN_CASES, vec4Case]) {
+    it(`quad forward agrees with the tiled forward: ${spec.name}`, async (ctx) => {
+      if (!adapter) return ctx.skip();
+      await tf.setBackend('webgpu');
+      const c = makeCase(spec, 4);
+      const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
+      const empty = tf.tensor1d([]);
+      const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k] ?? empty]));
+      const forward = async (attrs: object) => {
+        const outs = tf.engine().runKernel('SelectiveScan', given, { softplus: spec.softplus, keepCheckpoints: true, ...attrs } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        const data = await Promise.all(outs.map((o) => o.data() as Promise<Float32Array>));
+        tf.dispose(outs);
+        return data;
+      };
+      const tiled = await forward({ path: 'workgroup' });
+      for (const shape of quadShapes(spec)) {
+        const quad = await forward({ path: 'quad', ...shape });
+        for (const [i, name] of ['y', 'lastState', 'checkpoints'].entries()) {
+          expect(normalisedError(quad[i]!, tiled[i]!), `${name} ${JSON.stringify(shape)}`).toBeLessThan(TOLERANCE);
+        }
+      }
+      tf.dispose(empty);
+      c.dispose();
+    });
+  }
+
+  it('takes the quad forward by default from QUAD_MIN_ROWS rows, with the split for that many rows', async (ctx) => {
+    expect(defaultForwardPath(QUAD_MIN_ROWS - 1)).toBe('rows');
+    expect(defaultForwardPath(QUAD_MIN_ROWS)).toBe('quad');
+    expect([16384, 32768, 1 << 20].map(quadSplit)).toEqual([4, 2, 2]);
+    if (!adapter) return ctx.skip();
+    await tf.setBackend('webgpu');
+    const spec: CaseSpec = { name: 'many rows', b: 2, d: QUAD_MIN_ROWS / 2, l: 12, n: 4, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true };
+    const c = makeCase(spec, 6);
+    const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
+    const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k]!]));
+    const forward = async (attrs: object) => {
+      const outs = tf.engine().runKernel('SelectiveScan', given, { softplus: true, keepCheckpoints: true, ...attrs } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const data = await Promise.all(outs.map((o) => o.data() as Promise<Float32Array>));
+      tf.dispose(outs);
+      return data;
+    };
+    const byDefault = await forward({});
+    const rows = await forward({ path: 'rows' });
+    for (const [i, name] of ['y', 'lastState', 'checkpoints'].entries()) {
+      expect(normalisedError(byDefault[i]!, rows[i]!), name).toBeLessThan(TOLERANCE);
+    }
+    c.dispose();
+  });
 
   it('keeps no checkpoints when no gradient is recorded', async (ctx) => {
     if (!adapter) return ctx.skip();
