@@ -20,13 +20,13 @@ import { explainChange } from './explain.ts';
 import { writeFileAtomic } from './fsx.ts';
 import { loadCatalog } from './catalog-full.ts';
 import { experimentOfNeed, formatPos, neededExperiments, resolveTarget } from './needs.ts';
-import { planExperiments, type PlanEntry } from './plan.ts';
+import type { PlanEntry } from './plan.ts';
 import { formatSeconds } from './progress.ts';
 import { projectPaths, repoPath } from './project.ts';
 import { recordRender, renderIsCurrent, renderKey } from './render-cache.ts';
 import { loadRenderer } from './renderer.ts';
 import { reportInputs, reportSource, type ReportInputs, type ReportSource } from './report-inputs.ts';
-import { openSession, type Session } from './session.ts';
+import { openSession, planInSession, type Session } from './session.ts';
 import { newestArtifact, removeOrphans } from './store.ts';
 import { artifactView, currentKeyOf } from './views.ts';
 
@@ -90,12 +90,7 @@ async function views(session: Session, plan: PlanEntry[], options: CommandOption
 /** Render build/report.html from the store (after any runs), unless the render cache says it is current. */
 async function render(prepared: Prepared, options: CommandOptions): Promise<string> {
   const { session } = prepared;
-  const plan = await planExperiments(session.root, session.index, prepared.experiments, {
-    profile: options.profile,
-    backend: session.backend,
-    available: session.available,
-    fingerprints: session.fingerprints,
-  });
+  const plan = await planInSession(session, prepared.experiments, options.profile);
   const artifacts = await views(session, plan, options);
   const htmlPath = join(projectPaths(session.root).build, 'report.html');
   const key = renderKey(session.index, prepared.inputs, { profile: options.profile, frozen: options.frozen, views: artifacts });
@@ -141,12 +136,7 @@ export async function reportCommand(options: CommandOptions): Promise<number> {
 async function checkBeforeRunning(prepared: Prepared, options: CommandOptions, force: readonly string[] = []): Promise<void> {
   if (options.frozen) return;
   const { session } = prepared;
-  const plan = await planExperiments(session.root, session.index, prepared.experiments, {
-    profile: options.profile,
-    backend: session.backend,
-    available: session.available,
-    fingerprints: session.fingerprints,
-  });
+  const plan = await planInSession(session, prepared.experiments, options.profile);
   if (force.length > 0 || plan.some((entry) => entry.status === 'miss')) await checkReport(prepared);
 }
 
@@ -193,12 +183,7 @@ export async function pdfCommand(options: CommandOptions): Promise<number> {
 export async function explainCommand(target: string, options: CommandOptions): Promise<number> {
   const session = await openSession(options.root, options.backend, options.availableBackends);
   const resolved = resolveTarget(target, session.index);
-  const [entry] = await planExperiments(session.root, session.index, [resolved.experimentId], {
-    profile: options.profile,
-    backend: session.backend,
-    available: session.available,
-    fingerprints: session.fingerprints,
-  });
+  const [entry] = await planInSession(session, [resolved.experimentId], options.profile);
   const say = options.output;
   const e = entry!;
   say(`${resolved.kind} ${target} <- experiment ${e.experimentId} (${e.sourceFile}), profile ${options.profile}`);
@@ -236,12 +221,7 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
   const prepared = await prepare(options);
   const { session } = prepared;
   const needs = prepared.report.needs;
-  const plan = await planExperiments(session.root, session.index, prepared.experiments, {
-    profile: options.profile,
-    backend: session.backend,
-    available: session.available,
-    fingerprints: session.fingerprints,
-  });
+  const plan = await planInSession(session, prepared.experiments, options.profile);
   const byId = new Map(plan.map((p) => [p.experimentId, p]));
   const reasons = new Map<string, string>();
   /** Not current, but needing a backend this machine lacks: reported, not failed. */
@@ -294,7 +274,7 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
 export async function listCommand(options: CommandOptions): Promise<number> {
   const session = await openSession(options.root, options.backend, options.availableBackends);
   const ids = [...session.index.experiments.keys()];
-  const plan = await planExperiments(session.root, session.index, ids, { profile: options.profile, backend: session.backend, available: session.available, fingerprints: session.fingerprints });
+  const plan = await planInSession(session, ids, options.profile);
   const say = options.output;
   const width = Math.max(10, ...ids.map((id) => id.length));
   say(`experiments (profile ${options.profile}, backend ${session.backend}):`);

@@ -4,11 +4,11 @@
  */
 import type { Profile } from './contract.ts';
 import type { Clock, Terminal } from './effects.ts';
-import { planExperiments, type PlanEntry } from './plan.ts';
+import type { PlanEntry } from './plan.ts';
 import { refreshOn } from './backend.ts';
 import { createProgressDisplay } from './progress.ts';
 import { runExperiments, type RunJob, type RunOutcome } from './runner.ts';
-import type { Session } from './session.ts';
+import { planInSession, type Session } from './session.ts';
 
 export interface ExperimentsBuildOptions {
   profile: Profile;
@@ -33,12 +33,7 @@ export interface ExperimentsBuild {
 
 export async function buildExperiments(session: Session, ids: readonly string[], options: ExperimentsBuildOptions): Promise<ExperimentsBuild> {
   const started = options.clock.now();
-  const plan = await planExperiments(session.root, session.index, ids, {
-    profile: options.profile,
-    backend: session.backend,
-    available: session.available,
-    fingerprints: session.fingerprints,
-  });
+  const plan = await planInSession(session, ids, options.profile);
   const out = (text: string) => options.terminal.write(text + '\n');
   const jobs: RunJob[] = [];
   let errors = 0;

@@ -3,7 +3,8 @@
  * backend the build's keys use. Opening one also clears temp folders left by builds that died.
  */
 import { join } from 'node:path';
-import type { BackendName } from './contract.ts';
+import type { BackendName, Profile } from './contract.ts';
+import { planExperiments, type PlanEntry } from './plan.ts';
 import { availableBackends, loadBackendModule, type BackendRequest } from './backend.ts';
 import { loadCatalogIndex, type CatalogIndex } from './catalog.ts';
 import { FingerprintCache } from './fingerprints.ts';
@@ -29,4 +30,14 @@ export async function openSession(root: string, backend: BackendRequest, listed:
     loadBackendModule(paths.root).then((m) => m.resolveBackend(backend)),
   ]);
   return { root: paths.root, fingerprints, index, backend: resolved, available: availableBackends(resolved, listed) };
+}
+
+/** The plan of experiments `ids` under `profile`, with this session's backend, availability and fingerprints. */
+export function planInSession(session: Session, ids: readonly string[], profile: Profile): Promise<PlanEntry[]> {
+  return planExperiments(session.root, session.index, ids, {
+    profile,
+    backend: session.backend,
+    available: session.available,
+    fingerprints: session.fingerprints,
+  });
 }
