@@ -16,6 +16,8 @@ export interface ProjectPaths {
   report: string;
   /** The compute-backend module the worker loads before an experiment (kernels/backend/index.ts). */
   backendModule: string;
+  /** Prints whether a hardware WebGPU adapter exists (gpu-probe.ts runs it for BACKEND=auto). */
+  gpuProbe: string;
 }
 
 export function projectPaths(root: string): ProjectPaths {
@@ -28,6 +30,7 @@ export function projectPaths(root: string): ProjectPaths {
     experiments: join(r, 'experiments'),
     report: join(r, 'report'),
     backendModule: join(r, 'kernels', 'backend', 'index.ts'),
+    gpuProbe: join(r, 'kernels', 'webgpu', 'probe.ts'),
   };
 }
 

@@ -8,6 +8,7 @@ import { planExperiments, type PlanEntry } from './plan.ts';
 import { availableBackends, loadBackendModule, type BackendRequest } from './backend.ts';
 import { loadCatalogIndex, type CatalogIndex } from './catalog.ts';
 import { FingerprintCache } from './fingerprints.ts';
+import { probeGpu } from './gpu-probe.ts';
 import { projectPaths } from './project.ts';
 import { removeOrphans } from './store.ts';
 
@@ -25,10 +26,12 @@ export async function openSession(root: string, backend: BackendRequest, listed:
   const paths = projectPaths(root);
   removeOrphans(paths.root);
   const fingerprints = FingerprintCache.load(join(paths.cache, 'fingerprints.json'));
-  const [index, resolved] = await Promise.all([
+  const [index, chosen] = await Promise.all([
     loadCatalogIndex(paths.root, fingerprints),
     loadBackendModule(paths.root).then((m) => m.resolveBackend(backend)),
   ]);
+  // `auto` prefers a native TensorFlow binding; without one, a real GPU (WebGPU) over the CPU backends.
+  const resolved = backend === 'auto' && chosen !== 'tensorflow' && probeGpu(paths.root).hardware ? 'webgpu' : chosen;
   return { root: paths.root, fingerprints, index, backend: resolved, available: availableBackends(resolved, listed) };
 }
 
