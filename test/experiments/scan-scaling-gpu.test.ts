@@ -6,10 +6,10 @@ import { JSDOM } from 'jsdom';
 import * as Plot from '@observablehq/plot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../kernels/tf.ts';
-import type { Json, Results, Row } from '../../engine/contract.ts';
 import { adapterLabel, releaseWebGPU, setupWebGPU, type WebGPUDetails } from '../../kernels/webgpu/index.ts';
 import experiment from '../../experiments/scan-scaling-gpu/experiment.ts';
 import { figures, tables } from '../../experiments/scan-scaling-gpu/figures.ts';
+import { runSmoke } from './run-smoke.ts';
 
 let adapter: WebGPUDetails | null = null;
 beforeAll(async () => {
@@ -34,21 +34,12 @@ describe('the scan-scaling-gpu experiment, smoke profile', () => {
 
   it('times the fused scan and attention on the GPU, measures the copy bandwidth, and its figure and table render', async (ctx) => {
     if (!adapter) return ctx.skip();
-    const series: Record<string, Row[]> = {};
-    const metrics: Record<string, Json> = {};
-    const params = experiment.paramsSchema.parse(experiment.profiles.smoke);
     const before = tf.memory().numTensors;
-    await experiment.run({
-      experimentId: experiment.id, profile: 'smoke', params, seed: experiment.seeds[0]!, seeds: experiment.seeds, backend: 'webgpu',
-      progress: { update: () => {} },
-      log: { info: () => {}, warn: () => {} },
-      results: { metrics: (v) => Object.assign(metrics, v), series: (name, rows) => void (series[name] = rows), json: () => {} },
-      data: { files: () => [], read: async () => Buffer.alloc(0) },
-      signal: new AbortController().signal,
-    });
+    const { results } = await runSmoke(experiment, 'webgpu');
+    const { metrics } = results;
     expect(tf.getBackend()).toBe('webgpu');
     expect(tf.memory().numTensors).toBe(before);
-    const timings = series.timings!;
+    const timings = results.series('timings');
     expect(timings).toHaveLength(2 * (3 + 3));
     expect(new Set(timings.map((r) => r.impl))).toEqual(new Set(['fused', 'attention']));
     for (const r of timings) expect(r.usPerToken as number).toBeGreaterThan(0);
@@ -57,11 +48,6 @@ describe('the scan-scaling-gpu experiment, smoke profile', () => {
     const probe = metrics.probe as Record<string, number>;
     expect(probe.ofCopy).toBeCloseTo(probe.forwardGBps! / (metrics.copyGBps as number), 10);
 
-    const results: Results = {
-      experimentId: experiment.id, profile: 'smoke', params: experiment.profiles.smoke as Json, metrics,
-      series: (name) => series[name] ?? (() => { throw new Error(`no series ${name}`); })(),
-      json: () => null,
-    };
     const { document } = new JSDOM('<!doctype html><body></body>').window;
     const svg = Plot.plot({ ...figures['scan-time-per-token-gpu'].plot(results, { width: 640 }), document }) as unknown as Element;
     expect(svg.querySelectorAll('path').length).toBeGreaterThan(0);

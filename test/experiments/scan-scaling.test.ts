@@ -2,10 +2,11 @@ import { JSDOM } from 'jsdom';
 import * as Plot from '@observablehq/plot';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../kernels/tf.ts';
-import type { Json, Results, Row } from '../../engine/contract.ts';
+import type { Row } from '../../engine/contract.ts';
 import { crossoverLength, logLogSlope } from '../../experiments/scan-scaling/crossover.ts';
 import experiment from '../../experiments/scan-scaling/experiment.ts';
 import { figures, tables } from '../../experiments/scan-scaling/figures.ts';
+import { runSmoke } from './run-smoke.ts';
 
 describe('crossover and slope', () => {
   const rows = (impl: string, us: number[]): Row[] => [64, 128, 256, 512].map((length, i) => ({ impl, pass: 'forward', length, usPerToken: us[i]! }));
@@ -26,21 +27,11 @@ describe('the scan-scaling experiment, smoke profile', () => {
   });
 
   it('times every implementation and pass, and its figure and table render the results', async () => {
-    const series: Record<string, Row[]> = {};
-    const metrics: Record<string, Json> = {};
-    const steps: number[] = [];
-    const params = experiment.paramsSchema.parse(experiment.profiles.smoke);
     const before = tf.memory().numTensors;
-    await experiment.run({
-      experimentId: experiment.id, profile: 'smoke', params, seed: experiment.seeds[0]!, seeds: experiment.seeds, backend: 'cpu',
-      progress: { update: (s) => steps.push(s.step) },
-      log: { info: () => {}, warn: () => {} },
-      results: { metrics: (v) => Object.assign(metrics, v), series: (name, rows) => void (series[name] = rows), json: () => {} },
-      data: { files: () => [], read: async () => Buffer.alloc(0) },
-      signal: new AbortController().signal,
-    });
+    const { results, steps } = await runSmoke(experiment, 'cpu');
+    const { metrics } = results;
     expect(tf.memory().numTensors).toBe(before);
-    const timings = series.timings!;
+    const timings = results.series('timings');
     // fused at 3 lengths, reference at 2, attention at 3; both passes.
     expect(timings).toHaveLength(2 * (3 + 2 + 3));
     expect(steps.at(-1)).toBe(timings.length);
@@ -54,15 +45,6 @@ describe('the scan-scaling experiment, smoke profile', () => {
     expect(metrics.scanImpl).toBe('fused');
     expect('crossoverForward' in metrics && 'crossoverForwardBackward' in metrics).toBe(true);
 
-    const results: Results = {
-      experimentId: experiment.id, profile: 'smoke', params: experiment.profiles.smoke as Json, metrics,
-      series: (name) => {
-        const rows = series[name];
-        if (!rows) throw new Error(`no series ${name}`);
-        return rows;
-      },
-      json: () => null,
-    };
     const { document } = new JSDOM('<!doctype html><body></body>').window;
     for (const figure of Object.values(figures)) {
       const svg = Plot.plot({ ...figure.plot(results, { width: 640 }), document }) as unknown as Element;

@@ -2,11 +2,11 @@ import { JSDOM } from 'jsdom';
 import * as Plot from '@observablehq/plot';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../kernels/tf.ts';
-import type { Json, Results, Row } from '../../engine/contract.ts';
 import { BLANK, markerToken, sampleCopyingBatch, sequenceLength } from '../../experiments/data/selective-copying.ts';
 import { Rng } from '../../experiments/models/rng.ts';
 import experiment from '../../experiments/selective-copying/experiment.ts';
 import { figures, tables } from '../../experiments/selective-copying/figures.ts';
+import { runSmoke } from './run-smoke.ts';
 
 describe('selective copying data', () => {
   const task = { vocabSize: 10, numTokens: 4, noiseLength: 12 };
@@ -35,22 +35,6 @@ describe('selective copying data', () => {
   });
 });
 
-/** Results as the renderer sees them, from what run() wrote. */
-function asResults(series: Record<string, Row[]>, metrics: Record<string, Json>): Results {
-  return {
-    experimentId: experiment.id,
-    profile: 'smoke',
-    params: experiment.profiles.smoke as Json,
-    metrics,
-    series: (name) => {
-      const rows = series[name];
-      if (!rows) throw new Error(`no series ${name}`);
-      return rows;
-    },
-    json: () => null,
-  };
-}
-
 describe('the selective-copying experiment, smoke profile', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -58,24 +42,10 @@ describe('the selective-copying experiment, smoke profile', () => {
   });
 
   it('runs, writes curves, summary and metrics, and its figure and table render them', async () => {
-    const series: Record<string, Row[]> = {};
-    const metrics: Record<string, Json> = {};
-    const steps: number[] = [];
     const params = experiment.paramsSchema.parse(experiment.profiles.smoke);
     const before = tf.memory().numTensors;
-    await experiment.run({
-      experimentId: experiment.id,
-      profile: 'smoke',
-      params,
-      seed: experiment.seeds[0],
-      seeds: experiment.seeds,
-      backend: 'cpu',
-      progress: { update: (s) => steps.push(s.step) },
-      log: { info: () => {}, warn: () => {} },
-      results: { metrics: (v) => Object.assign(metrics, v), series: (name, rows) => void (series[name] = rows), json: () => {} },
-      data: { files: () => [], read: async () => Buffer.alloc(0) },
-      signal: new AbortController().signal,
-    });
+    const { results, steps } = await runSmoke(experiment, 'cpu');
+    const { metrics } = results;
     expect(tf.memory().numTensors).toBe(before);
     expect(steps.length).toBe(3 * params.steps);
     for (const id of ['mamba', 'lti', 'transformer']) {
@@ -83,12 +53,11 @@ describe('the selective-copying experiment, smoke profile', () => {
       expect(acc).toBeGreaterThanOrEqual(0);
       expect(acc).toBeLessThanOrEqual(1);
       expect(metrics[`${id}.parameters`]).toBeGreaterThan(0);
-      expect(series.curves.filter((r) => r.model === id).map((r) => r.step)).toEqual([0, 2, 4]);
+      expect(results.series('curves').filter((r) => r.model === id).map((r) => r.step)).toEqual([0, 2, 4]);
     }
-    expect(series.summary.map((r) => r.model)).toEqual(['mamba', 'lti', 'transformer']);
+    expect(results.series('summary').map((r) => r.model)).toEqual(['mamba', 'lti', 'transformer']);
     expect(metrics['task.sequenceLength']).toBe(10);
 
-    const results = asResults(series, metrics);
     const { document } = new JSDOM('<!doctype html><body></body>').window;
     for (const figure of Object.values(figures)) {
       const svg = Plot.plot({ ...figure.plot(results, { width: 640 }), document }) as unknown as Element;
