@@ -29,7 +29,8 @@ export const figures = {
         height: Math.round(ctx.width * 0.5),
         marginRight: 20,
         x: { label: 'training step', grid: true },
-        y: { label: 'accuracy on copied tokens', domain: [0, 1], percent: true, grid: true },
+        // percent: values are scaled by 100 before the domain applies, so the domain is in percent.
+        y: { label: 'accuracy on copied tokens (%)', domain: [0, 100], percent: true, grid: true },
         color: { legend: true, domain: [...names.values()] },
         marks: [
           Plot.ruleY([chanceAccuracy(results)], { strokeDasharray: '4,3', stroke: 'currentColor', strokeOpacity: 0.6 }),

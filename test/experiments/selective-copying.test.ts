@@ -64,6 +64,17 @@ describe('the selective-copying experiment, smoke profile', () => {
       expect(svg.outerHTML).toContain('<svg');
       expect(svg.querySelectorAll('path').length).toBeGreaterThan(0);
     }
+    // Every accuracy point lies inside the plotting frame (a y domain in the wrong units once drew the
+    // curves off the top of the chart).
+    const options = figures['selective-copying-accuracy'].plot(results, { width: 640 });
+    const chart = Plot.plot({ ...options, document }) as unknown as Element & { scale(name: string): { domain: number[]; percent?: boolean } };
+    const y = chart.scale('y');
+    const [low, high] = [Math.min(...y.domain), Math.max(...y.domain)];
+    for (const row of results.series('curves')) {
+      const plotted = (row.accuracy as number) * (y.percent ? 100 : 1);
+      expect(plotted).toBeGreaterThanOrEqual(low);
+      expect(plotted).toBeLessThanOrEqual(high);
+    }
     for (const table of Object.values(tables)) {
       const rows = table.rows(results);
       expect(rows).toHaveLength(3);
