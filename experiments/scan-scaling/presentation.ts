@@ -24,7 +24,8 @@ export function timePerTokenFigure(words: { title: string; caption: string; alt:
         height: Math.round(ctx.width * 0.5),
         marginRight: 20,
         x: { type: 'log', label: 'sequence length l (tokens)', grid: true },
-        y: { type: 'log', label: 'time per token (µs)', grid: true },
+        // Plain numbers: the default SI format would write 0.2 µs as "200m".
+        y: { type: 'log', label: 'time per token (µs)', grid: true, tickFormat: '~g' },
         fx: { label: null, domain: ['forward', 'forward+backward'] },
         color: { legend: true, domain: [...new Set(rows.map((r) => String(r.label)))] },
         marks: [
