@@ -18,6 +18,17 @@ const TOLERANCE = 1e-5;
 
 let adapter: WebGPUDetails | null = null;
 
+/** The forward kernel's outputs (y, lastState, checkpoints) for a case's tensors under kernel attrs `attrs` (path, chunking). */
+async function runForward(ins: Record<string, tf.Tensor>, softplus: boolean, attrs: object): Promise<Float32Array[]> {
+  const empty = tf.tensor1d([]);
+  const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k] ?? empty]));
+  const outs = tf.engine().runKernel('SelectiveScan', given, { softplus, keepCheckpoints: true, ...attrs } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+  const data = await Promise.all(outs.map((o) => o.data() as Promise<Float32Array>));
+  tf.dispose([...outs, empty]);
+  return data;
+}
+
+
 beforeAll(async () => {
   adapter = await setupWebGPU();
   if (!adapter) console.warn('webgpu-scan: no WebGPU adapter on this host; kernel tests skipped');
@@ -82,20 +93,12 @@ describe('webgpu fused selective scan', () => {
       await tf.setBackend('webgpu');
       const c = makeCase(spec, 3);
       const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
-      const empty = tf.tensor1d([]);
-      const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k] ?? empty]));
-      const forward = async (attrs: object) => {
-        const outs = tf.engine().runKernel('SelectiveScan', given, { softplus: spec.softplus, keepCheckpoints: true, ...attrs } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-        const data = await Promise.all(outs.map((o) => o.data() as Promise<Float32Array>));
-        tf.dispose(outs);
-        return data;
-      };
+      const forward = (attrs: object) => runForward(ins, spec.softplus, attrs);
       const chunked = await forward({ path: 'rows', chunkLength: 16 });
       const tiled = await forward({ path: 'workgroup' });
       for (const [i, name] of ['y', 'lastState', 'checkpoints'].entries()) {
         expect(normalisedError(chunked[i]!, tiled[i]!), name).toBeLessThan(TOLERANCE);
       }
-      tf.dispose(empty);
       c.dispose();
     });
   }
@@ -109,14 +112,7 @@ describe('webgpu fused selective scan', () => {
       await tf.setBackend('webgpu');
       const c = makeCase(spec, 4);
       const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
-      const empty = tf.tensor1d([]);
-      const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k] ?? empty]));
-      const forward = async (attrs: object) => {
-        const outs = tf.engine().runKernel('SelectiveScan', given, { softplus: spec.softplus, keepCheckpoints: true, ...attrs } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-        const data = await Promise.all(outs.map((o) => o.data() as Promise<Float32Array>));
-        tf.dispose(outs);
-        return data;
-      };
+      const forward = (attrs: object) => runForward(ins, spec.softplus, attrs);
       const tiled = await forward({ path: 'workgroup' });
       for (const shape of quadShapes(spec)) {
         const quad = await forward({ path: 'quad', ...shape });
@@ -124,7 +120,6 @@ describe('webgpu fused selective scan', () => {
           expect(normalisedError(quad[i]!, tiled[i]!), `${name} ${JSON.stringify(shape)}`).toBeLessThan(TOLERANCE);
         }
       }
-      tf.dispose(empty);
       c.dispose();
     });
   }
@@ -138,13 +133,7 @@ describe('webgpu fused selective scan', () => {
     const spec: CaseSpec = { name: 'many rows', b: 2, d: QUAD_MIN_ROWS / 2, l: 12, n: 4, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true };
     const c = makeCase(spec, 6);
     const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
-    const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k]!]));
-    const forward = async (attrs: object) => {
-      const outs = tf.engine().runKernel('SelectiveScan', given, { softplus: true, keepCheckpoints: true, ...attrs } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      const data = await Promise.all(outs.map((o) => o.data() as Promise<Float32Array>));
-      tf.dispose(outs);
-      return data;
-    };
+    const forward = (attrs: object) => runForward(ins, true, attrs);
     const byDefault = await forward({});
     const rows = await forward({ path: 'rows' });
     for (const [i, name] of ['y', 'lastState', 'checkpoints'].entries()) {
