@@ -18,6 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { measure, type Timing } from './timing.ts';
 import { setupBackend } from '../kernels/backend/index.ts';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels/backend/wasm/index.ts';
 import * as tf from '../kernels/tf.ts';
@@ -27,35 +28,7 @@ const BATCH = 64;
 const PEER_WARMUP = 3;
 const PEER_REPEATS = 10;
 
-interface Timing {
-  wallMs: number; // median
-  cpuMs: number; // median
-  minMs: number;
-  maxMs: number;
-  repeats: number;
-}
 type Outcome = Timing | { error: string };
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const cpuNow = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
-};
-
-/** Median wall and CPU time of `run` after `warmup` unmeasured calls. */
-function measure(run: () => void, repeats: number, warmup = 1): Timing {
-  for (let i = 0; i < warmup; i++) run();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const w = performance.now();
-    const c = cpuNow();
-    run();
-    cpu.push(cpuNow() - c);
-    wall.push(performance.now() - w);
-  }
-  return { wallMs: median(wall), cpuMs: median(cpu), minMs: Math.min(...wall), maxMs: Math.max(...wall), repeats };
-}
 
 function attempt(f: () => Timing): Outcome {
   try {

@@ -13,12 +13,12 @@ import type { ScanImpl } from '../kernels/index.ts';
 import { tailLoss } from '../experiments/models/language-model.ts';
 import { disposeState, MambaLM, mambaConfig } from '../experiments/models/mamba.ts';
 import { Adam, trainStep } from '../experiments/models/train.ts';
+import { median } from './timing.ts';
 
 const LM = { vocabSize: 256, dModel: 64, nLayer: 2 };
 const TRAIN = { batch: 8, length: 128, warmup: 2, repeats: 5 };
 const DECODE = { tokens: 64, batches: [1, 8] };
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function tokens(b: number, l: number): tf.Tensor2D {
   return tf.tensor2d(Array.from({ length: b * l }, (_, i) => (i * 31 + 7) % LM.vocabSize), [b, l], 'int32');

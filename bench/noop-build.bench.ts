@@ -19,6 +19,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../engine/project.ts';
+import { median } from './timing.ts';
 
 const PROFILE = process.env.NOOP_BENCH_PROFILE ?? 'smoke';
 const REPEATS = 5;
@@ -33,7 +34,6 @@ interface Timing {
   repeats: number;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** CPU time (user + system, ms) of this process's finished children, or null where /proc is absent. */
 function childrenCpuMs(): number | null {

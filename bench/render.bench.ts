@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readReport, renderReport } from '../engine/render/index.ts';
 import { artifacts, catalog, INDEX, SECTION_ONE, SECTION_TWO, writeReport } from '../test/render/fixtures.ts';
+import { median } from './timing.ts';
 
 const root = await writeReport({ 'index.md': INDEX, '01-scan.md': SECTION_ONE, '02-copy.md': SECTION_TWO });
 const timings: { read: number; render: number }[] = [];
@@ -18,7 +19,6 @@ for (let i = 0; i < 6; i++) {
   html = await renderReport(report, { catalog: catalog(), artifacts: artifacts(), profile: 'local', frozen: false });
   timings.push({ read: t1 - t0, render: performance.now() - t1 });
 }
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const warm = timings.slice(1);
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 const svg = [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].reduce((n, m) => n + bytes(m[0]), 0);

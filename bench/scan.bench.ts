@@ -15,6 +15,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { measureAsync as measure, median, type Timing } from './timing.ts';
 import * as tf from '../kernels/tf.ts';
 import { setupBackend } from '../kernels/backend/index.ts';
 import { selectiveScan, type ScanImpl, type SelectiveScanInputs } from '../kernels/index.ts';
@@ -28,35 +29,6 @@ const REPEATS = 3;
 const TORCH_BWD_MAX_L = Number(process.env.SCAN_BENCH_TORCH_BWD_MAX_L ?? 512);
 const TARGET_L = 2048;
 const OUT_DIR = 'build/bench';
-
-interface Timing {
-  wallMs: number; // median
-  cpuMs: number; // median
-  minMs: number;
-  maxMs: number;
-  repeats: number;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const cpuNow = () => {
-  const c = process.cpuUsage();
-  return (c.user + c.system) / 1000;
-};
-
-/** Median wall and CPU time of `run` after `warmup` unmeasured calls. */
-async function measure(run: () => Promise<void> | void, repeats: number, warmup = 1): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await run();
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const w = performance.now();
-    const c = cpuNow();
-    await run();
-    cpu.push(cpuNow() - c);
-    wall.push(performance.now() - w);
-  }
-  return { wallMs: median(wall), cpuMs: median(cpu), minMs: Math.min(...wall), maxMs: Math.max(...wall), repeats };
-}
 
 /** Inputs with the distributions of bench/peers/scan_loop.c (not its exact values). */
 function makeInputs(l: number, n = SHAPE.n): SelectiveScanInputs {
