@@ -3,12 +3,16 @@
  * package those files import directly. esbuild bundles the entries (writing nothing) and its metafile
  * lists each input with its imports; packages stay external, so their own dependencies are not walked.
  *
- * What the graph cannot see, by construction: dynamic `import()` of a computed specifier, and files read
+ * Files a module loads at run time by a literal URL relative to itself, `new URL('./x', import.meta.url)`
+ * (a WebAssembly binary, a worker thread's script), belong to the graph too: they are found in the source of
+ * every file reached, and themselves searched the same way.
+ *
+ * What the graph cannot see, by construction: dynamic `import()` of a computed specifier, and other files read
  * at run time with `fs` (data sets are declared and fingerprinted separately).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Metafile } from 'esbuild';
 
 export interface ImportGraph {
@@ -66,7 +70,28 @@ function walk(root: string, inputs: Metafile['inputs'], start: string): ImportGr
       }
     }
   }
+  for (const asset of urlAssets(root, [...seen])) seen.add(asset);
   return { files: [...seen].sort(), packages: sortRecord(packages) };
+}
+
+const URL_ASSET = /new URL\(\s*(['"`])(\.{1,2}\/[^'"`$]+)\1\s*,\s*import\.meta\.url\s*\)/g;
+const SCRIPT = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
+
+/** The files that `files` (and, in turn, those files) load through `new URL('<relative path>', import.meta.url)`. */
+export function urlAssets(root: string, files: readonly string[]): string[] {
+  const found = new Set<string>();
+  const queue = files.filter((f) => SCRIPT.test(f));
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    const source = readFileSync(join(root, file), 'utf8');
+    for (const match of source.matchAll(URL_ASSET)) {
+      const asset = relative(root, resolve(root, dirname(file), match[2]!)).split(sep).join('/');
+      if (found.has(asset) || asset.startsWith('..') || !existsSync(join(root, asset)) || !statSync(join(root, asset)).isFile()) continue;
+      found.add(asset);
+      if (SCRIPT.test(asset)) queue.push(asset);
+    }
+  }
+  return [...found];
 }
 
 /** `@scope/name/sub` -> `@scope/name`, `name/sub` -> `name`; builtins and relative paths -> null. */

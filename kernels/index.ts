@@ -1,3 +1,3 @@
 /** Compute kernels: the selective scan (Mamba's S6 recurrence) behind one function. */
-export { autoScanImpl, selectiveScan } from './scan/index.ts';
+export { autoScanImpl, fusedScanThreads, selectiveScan } from './scan/index.ts';
 export type { SelectiveScanInputs, SelectiveScanOptions, SelectiveScanResult, ScanImpl } from './scan/index.ts';

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { defineExperiment, type Row } from '../../engine/contract.ts';
 import * as tf from '../../kernels/tf.ts';
-import { autoScanImpl } from '../../kernels/index.ts';
+import { autoScanImpl, fusedScanThreads } from '../../kernels/index.ts';
 import { measureTimings, summarise, type Measured } from './measure.ts';
 import { attentionWorkload, scanWorkload } from './workloads.ts';
 
@@ -68,6 +68,8 @@ export default defineExperiment({
       referenceMaxLength: p.referenceMaxLength,
       attentionMaxLength: p.attentionMaxLength,
       backend: ctx.backend,
+      // The fused kernel spreads its rows over threads on the CPU; tfjs runs its own ops on one thread in Node.
+      scanThreads: fast === 'fused' ? fusedScanThreads(ctx.backend) : 1,
     });
   },
 });

@@ -4,6 +4,8 @@
  */
 import * as tf from '../tf.ts';
 import { fusedSupported, selectiveScanFused } from './fused/index.ts';
+
+export { fusedScanThreads } from './fused/index.ts';
 import { selectiveScanChunked } from './chunked.ts';
 import { selectiveScanReference } from './reference.ts';
 import type { SelectiveScanInputs, SelectiveScanOptions, SelectiveScanResult } from './types.ts';

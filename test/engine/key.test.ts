@@ -64,6 +64,18 @@ describe('cache key', () => {
     expect(explainChange(before.components, after.components)).toEqual(['file experiments/lib/math.ts changed']);
   });
 
+  it('follows files loaded by a URL relative to the module (a .wasm binary, a worker script) and what those load', async () => {
+    project.write('experiments/lib/table.bin', 'one');
+    project.write('experiments/lib/helper.mjs', "export const t = new URL('./table.bin', import.meta.url);\n");
+    edit('experiments/lib/math.ts', (t) => `${t}export const helper = new URL('./helper.mjs', import.meta.url);\n`);
+    const before = await plan();
+    expect(Object.keys(before.components.files)).toEqual(expect.arrayContaining(['experiments/lib/helper.mjs', 'experiments/lib/table.bin']));
+    project.write('experiments/lib/table.bin', 'two');
+    const after = await plan();
+    expect(after.key).not.toBe(before.key);
+    expect(explainChange(before.components, after.components)).toEqual(['file experiments/lib/table.bin changed']);
+  });
+
   it('changes with a param', async () => {
     const before = await plan();
     edit('experiments/sum/experiment.ts', (t) => t.replace('smoke: { offset: 0 }', 'smoke: { offset: 5 }'));

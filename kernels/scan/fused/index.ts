@@ -5,7 +5,7 @@ import type { SelectiveScanInputs, SelectiveScanResult } from '../types.ts';
 import { checkpointInterval } from './core.ts';
 import { registerFusedScan, SELECTIVE_SCAN, type ScanAttrs } from './kernels.ts';
 
-export { fusedSupported } from './kernels.ts';
+export { fusedScanThreads, fusedSupported } from './kernels.ts';
 
 /** selective_scan_ref semantics through the `SelectiveScan` kernel of the active (cpu or wasm) backend. */
 export function selectiveScanFused(inputs: SelectiveScanInputs): SelectiveScanResult {

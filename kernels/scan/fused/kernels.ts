@@ -127,6 +127,10 @@ export function registerFusedScan(): void {
   });
 }
 
+/** Threads the fused kernel of a backend spreads one call over: wasm-scan.ts's on cpu and wasm, else 1. */
+export const fusedScanThreads = (backendName: string) =>
+  (FUSED_BACKENDS as readonly string[]).includes(backendName) ? (wasmScan?.threads ?? 1) : 1;
+
 /** Whether the fused kernels run on this backend. */
 // Other backends (webgpu: kernels/webgpu/scan_kernels.ts) register the same kernel names themselves.
 export const fusedSupported = (backendName: string) =>

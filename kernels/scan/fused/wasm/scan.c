@@ -7,6 +7,9 @@
  *
  * Freestanding (no libc): exp, log1p, softplus and sigmoid are written here. The caller (../wasm-scan.ts) owns
  * the linear memory layout: it copies the inputs in, passes their addresses, and copies the outputs out.
+ * The memory is imported and shared: several instances of this module, one per thread (../scan-threads.ts),
+ * run disjoint row ranges of one call at once. Nothing here is global state; each instance has its own stack
+ * (the caller sets the exported __stack_pointer) and each row range its own scratch (`work`).
  * The state size n is padded to n4 = 4 * ceil(n / 4) lanes with A = B = C = 0, so the padding stays 0; the
  * caller lays A, B, C out that way (see Layout), and B, C time-major so a step reads its n values contiguously.
  * Build: ./build.sh (the flags there are pinned so the committed scan.wasm is reproducible).
@@ -31,11 +34,12 @@ INLINE void store(float *p, f4 v) { wasm_v128_store(p, v); }
  * rounded by adding ROUND = 1.5 * 2^23 + 127: the sum's low mantissa bits then hold k + 127, which shifted by 23
  * is 2^k as a float, and subtracting ROUND again gives k exactly (cheaper than f32x4.nearest and
  * i32x4.trunc_sat_f32x4). x is clamped to [-126, 127]: below that the result is the smallest normal float
- * (absolute error < 1.2e-38) instead of a subnormal or 0.
+ * (absolute error < 1.2e-38) instead of a subnormal or 0. The clamp uses pmin/pmax, which compile to single
+ * minps/maxps instructions (f32x4.min/max's NaN and -0 rules cost V8 several more; a NaN still passes through).
  */
 INLINE f4 vexp2(f4 x) {
   const float ROUND = 12582912.0f + 127.0f;
-  x = wasm_f32x4_min(wasm_f32x4_max(x, splat(-126.0f)), splat(127.0f));
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, splat(-126.0f)), splat(127.0f));
   f4 biased = add(x, splat(ROUND));
   f4 f = sub(x, sub(biased, splat(ROUND)));
   f4 p = splat(1.5345810970757157e-4f);
@@ -87,7 +91,7 @@ INLINE f4 vlog1p01(f4 w) {
 
 /* softplus(x) = max(x, 0) + log1p(e^-|x|), and x itself past 20 as in core.softplus. */
 INLINE f4 vsoftplus(f4 x) {
-  f4 sp = add(wasm_f32x4_max(x, splat(0.0f)), vlog1p01(vexp(wasm_f32x4_neg(wasm_f32x4_abs(x)))));
+  f4 sp = add(wasm_f32x4_pmax(x, splat(0.0f)), vlog1p01(vexp(wasm_f32x4_neg(wasm_f32x4_abs(x)))));
   return wasm_v128_bitselect(x, sp, wasm_f32x4_gt(x, splat(20.0f)));
 }
 
@@ -366,8 +370,10 @@ EXPORT("backward_work") int backward_work(int l, int n, int chunk) {
  * Gradients of sum(dy * y) + sum(dLast * lastState) with respect to every input: du, ddelta, dz (b, d, l),
  * dA4, dB4, dC4 (padded like A4, B4, C4), dD, dBias (d); dD, dz, dBias only where D, z, bias are given.
  * Rows [rowStart, rowEnd) only, as in scan_forward: the per-row arrays (u, delta, z, checkpoints, dy, dLast, du,
- * ddelta, dz) hold those rows; dA4, dB4, dC4, dD, dBias accumulate over the blocks, cleared by the block that
- * starts at row 0. du, ddelta and dz may be u, delta and z themselves: a row reads delta and z before any of
+ * ddelta, dz) hold those rows. dA4, dB4, dC4, dD, dBias are added to, never cleared (the caller zeroes them):
+ * each row range accumulates into its own, and the caller sums them. dB4 and dC4 may hold only the projection
+ * rows from bRow0 and cRow0 on (the (b, g) rows this range touches; 0 for a shared (d, n) projection).
+ * du, ddelta and dz may be u, delta and z themselves: a row reads delta and z before any of
  * its gradients is written, and u[t] only before du[t] is written (chunks run backwards, and a chunk's
  * recomputation reads no later chunk).
  */
@@ -376,7 +382,7 @@ void scan_backward(int b, int d, int l, int n, int bGroups, int cGroups, int sof
                    int rowEnd, const float *u, const float *delta, const float *A4, const float *B4, const float *C4, const float *D, const float *z,
                    const float *bias, const float *checkpoints, const float *dy, const float *dLast, float *du,
                    float *ddelta, float *dA4, float *dB4, float *dC4, float *dD, float *dz, float *dBiasOut,
-                   float *work) {
+                   int bRow0, int cRow0, float *work) {
   int n4 = (n + 3) & ~3, nv = n4 / 4;
   int nChunks = (l + chunk - 1) / chunk, lp = (l + 3) & ~3;
   float *dt = work, *dtGrad = dt + lp, *gate = dtGrad + lp, *dgate = gate + lp;
@@ -386,16 +392,6 @@ void scan_backward(int b, int d, int l, int n, int bGroups, int cGroups, int sof
   float *decays = hs + (chunk + 1) * n4;  /* (chunk, n4) */
   float *accs4 = decays + chunk * n4;     /* (chunk, 4) */
   float *accs = accs4 + 4 * ((chunk + 3) & ~3); /* (chunk) */
-  long bSize = (long)(bGroups == 0 ? d : b * bGroups * l) * n4, cSize = (long)(cGroups == 0 ? d : b * cGroups * l) * n4;
-  if (rowStart == 0) {
-    for (long i = 0; i < (long)d * n4; i++) dA4[i] = 0;
-    for (long i = 0; i < bSize; i++) dB4[i] = 0;
-    for (long i = 0; i < cSize; i++) dC4[i] = 0;
-    for (int i = 0; i < d; i++) {
-      if (D) dD[i] = 0;
-      if (bias) dBiasOut[i] = 0;
-    }
-  }
   for (int rowIndex = rowStart; rowIndex < rowEnd; rowIndex++) {
     int bi = rowIndex / d, di = rowIndex % d;
     long local = rowIndex - rowStart, row = local * l;
@@ -409,7 +405,8 @@ void scan_backward(int b, int d, int l, int n, int bGroups, int cGroups, int sof
         .u = u + row, .dy = dy + row, .dt = dt, .dtGrad = dtGrad, .gate = gate, .dgate = dgate, .z = z ? z + row : 0,
         .ck = ck, .A = A4 + (long)di * n4, .B = B4 + bBase, .C = C4 + cBase, .bStep = proj_step(bGroups, n4),
         .cStep = proj_step(cGroups, n4), .l = l, .chunk = chunk, .skip = D ? D[di] : 0.0f, .hs = hs, .decays = decays,
-        .accs4 = accs4, .accs = accs, .du = du + row, .ddelta = ddelta + row, .dz = z ? dz + row : 0, .dB = dB4 + bBase, .dC = dC4 + cBase,
+        .accs4 = accs4, .accs = accs, .du = du + row, .ddelta = ddelta + row, .dz = z ? dz + row : 0, .dB = dB4 + bBase - (long)bRow0 * l * n4,
+        .dC = dC4 + cBase - (long)cRow0 * l * n4,
     };
     backward_row_any(&r, nv, g0, A4 + (long)di * n4, dA4 + (long)di * n4);
     if (D) dD[di] += r.dSkip;
