@@ -11,19 +11,24 @@ export interface GitState {
 }
 
 /**
- * HEAD and whether the working tree differs from it (untracked files count; artifacts/ does not). Outside a repository (a copy
- * of the tree sent to a GPU host, an unpacked bundle) the sender may state it as SOURCE_COMMIT and
- * SOURCE_DIRTY=1; otherwise the commit is null.
+ * The commit the sources came from, and whether they differ from it (untracked files count; artifacts/ does
+ * not). A sender that copied the tree elsewhere (to a GPU host, into a bundle) states it as SOURCE_COMMIT
+ * and SOURCE_DIRTY=1, and its statement wins: the copy's own git state, if it has one, may be another
+ * commit's with the sender's changes on top. Otherwise HEAD and `git status`; outside a repository, null.
  */
 export function gitState(root: string, env: NodeJS.ProcessEnv = process.env): GitState {
+  const stated = env.SOURCE_COMMIT?.trim();
+  if (stated) {
+    if (!/^[0-9a-f]{7,40}$/.test(stated)) throw new Error(`SOURCE_COMMIT=${JSON.stringify(stated)}: expected a commit sha (7 to 40 hex digits)`);
+    return { commit: stated, dirty: env.SOURCE_DIRTY === '1' };
+  }
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const commit = git('rev-parse', 'HEAD').trim();
     // The artifact store is written by builds themselves: its state says nothing about the sources.
     return { commit, dirty: git('status', '--porcelain', '--', '.', ':(exclude)artifacts').trim().length > 0 };
   } catch {
-    const stated = env.SOURCE_COMMIT?.trim();
-    return stated && /^[0-9a-f]{7,40}$/.test(stated) ? { commit: stated, dirty: env.SOURCE_DIRTY === '1' } : { commit: null, dirty: false };
+    return { commit: null, dirty: false };
   }
 }
 

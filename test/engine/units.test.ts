@@ -1,8 +1,9 @@
-/** The engine's small parts: progress display, key locks, result files. */
+/** The engine's small parts: progress display, key locks, result files, the recorded source commit. */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gitState } from '../../engine/environment.ts';
 import { acquireLock } from '../../engine/lock.ts';
 import { createProgressDisplay } from '../../engine/progress.ts';
 import { createResultsWriter, resultFiles } from '../../engine/results.ts';
@@ -110,5 +111,20 @@ describe('result files', () => {
     expect(() => results.metrics({ best: Infinity })).toThrow("metric 'best' is Infinity");
     expect(() => results.json('manifest', {})).toThrow('reserved');
     expect(() => results.series('../escape', [])).toThrow('must match');
+  });
+});
+
+describe('source commit', () => {
+  const repo = join(import.meta.dirname, '..', '..');
+
+  it("takes the sender's SOURCE_COMMIT over the copy's own git state, and names a malformed one", () => {
+    expect(gitState(repo, { SOURCE_COMMIT: 'abc1234', SOURCE_DIRTY: '1' })).toEqual({ commit: 'abc1234', dirty: true });
+    expect(gitState(dir, { SOURCE_COMMIT: 'abc1234' })).toEqual({ commit: 'abc1234', dirty: false });
+    expect(() => gitState(repo, { SOURCE_COMMIT: 'HEAD~1' })).toThrow('SOURCE_COMMIT="HEAD~1"');
+  });
+
+  it('reads HEAD in a repository, and records no commit outside one', () => {
+    expect(gitState(repo, {}).commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(gitState(dir, {})).toEqual({ commit: null, dirty: false });
   });
 });
