@@ -1,15 +1,15 @@
 /**
  * Scan scaling on a GPU (Gu & Dao 2023, section 4.5 and appendix E.5, figure 8): the measurement of
  * experiments/scan-scaling, on the webgpu backend only (kernels/webgpu), with every timed pass ending
- * when the GPU has finished its work (no readback timed). Beside it, the ceiling a memory-bound kernel
+ * when the GPU has finished its work (no readback timed). A timing runs back-to-back calls for at least
+ * minTimingMs and reports the time per call: the host's wait for the queue (a millisecond or more through
+ * Dawn) would otherwise swamp the short lengths. Beside it, the ceiling a memory-bound kernel
  * is held against: the adapter's copy bandwidth, and the fused forward's share of it at a large b * d.
  */
 import { z } from 'zod';
 import { defineExperiment } from '../../engine/contract.ts';
-import * as tf from '../../kernels/tf.ts';
-import { selectiveScan } from '../../kernels/index.ts';
 import { adapterLabel, copyBandwidth, settleGpu, setupWebGPU, webgpuDevice } from '../../kernels/webgpu/index.ts';
-import { measureTimings, summarise, type Measured } from '../scan-scaling/measure.ts';
+import { measureTimings, summarise, timeWorkload, type Measured } from '../scan-scaling/measure.ts';
 import { attentionWorkload, scanWorkload } from '../scan-scaling/workloads.ts';
 
 const paramsSchema = z.object({
@@ -20,6 +20,8 @@ const paramsSchema = z.object({
   /** Attention's (b, l, l) scores must fit one storage binding (2 GiB on the H200): it runs only up to this length. */
   attentionMaxLength: z.number().int().positive(),
   repeats: z.number().int().min(3),
+  /** Each timing runs back-to-back calls for about this long, so waiting for the queue is not timed per call. */
+  minTimingMs: z.number().positive(),
   /** Bytes the copy-bandwidth kernel copies. */
   copyBytes: z.number().int().positive(),
   /** The forward measured against the copy bandwidth: a large b * d, as a model's layer has. */
@@ -40,17 +42,17 @@ export default defineExperiment({
   requiresBackend: 'webgpu',
   profiles: {
     // Seconds on Mesa's CPU renderer (llvmpipe): exercises the code, says nothing about GPUs.
-    smoke: { batch: 1, width: 8, dState: 4, lengths: [16, 32, 64], attentionMaxLength: 64, repeats: 3, copyBytes: 1 << 20, probe: { batch: 1, width: 16, length: 256 } },
+    smoke: { batch: 1, width: 8, dState: 4, lengths: [16, 32, 64], attentionMaxLength: 64, repeats: 3, minTimingMs: 5, copyBytes: 1 << 20, probe: { batch: 1, width: 16, length: 256 } },
     // About a minute on an H200. Beyond 16K, attention's 16K x 16K scores exceed a 2 GiB binding.
     local: {
       batch: 1, width: 512, dState: 16,
       lengths: [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144],
-      attentionMaxLength: 16384, repeats: 3, copyBytes: 1 << 30, probe: { batch: 8, width: 4096, length: 8192 },
+      attentionMaxLength: 16384, repeats: 5, minTimingMs: 50, copyBytes: 1 << 30, probe: { batch: 8, width: 4096, length: 8192 },
     },
     paper: {
       batch: 1, width: 512, dState: 16,
       lengths: [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288],
-      attentionMaxLength: 16384, repeats: 5, copyBytes: 1 << 30, probe: { batch: 8, width: 4096, length: 8192 },
+      attentionMaxLength: 16384, repeats: 5, minTimingMs: 100, copyBytes: 1 << 30, probe: { batch: 8, width: 4096, length: 8192 },
     },
   },
   seeds: [1],
@@ -63,32 +65,18 @@ export default defineExperiment({
       { impl: 'fused', lengths: p.lengths, make: (pass, l, seed) => scanWorkload('fused', pass, shape, l, seed, settle) },
       { impl: 'attention', lengths: p.lengths.filter((l) => l <= p.attentionMaxLength), make: (pass, l, seed) => attentionWorkload(pass, shape, l, seed, settle) },
     ];
-    const rows = await measureTimings(ctx, impls, p.batch, p.repeats);
+    const policy = { repeats: p.repeats, minTimingMs: p.minTimingMs };
+    const rows = await measureTimings(ctx, impls, p.batch, policy);
     ctx.results.series('timings', rows);
     const { crossovers, metrics } = summarise(rows, 'fused', ['fused']);
     ctx.results.series('crossover', crossovers);
 
-    // The forward against the copy bandwidth (median of 5 after a warm-up).
+    // The forward against the copy bandwidth, timed as the lengths were.
     const copyGBps = await copyBandwidth(webgpuDevice(), p.copyBytes);
     const { batch: b, width: d, length: l } = p.probe;
     const n = p.dState;
-    const r = (s: number[], lo: number, hi: number, k: number) => tf.randomUniform(s, lo, hi, 'float32', ctx.seed * 16 + k);
-    const x = {
-      u: r([b, d, l], -1, 1, 1), delta: r([b, d, l], -3, 1, 2), z: r([b, d, l], -2, 2, 3),
-      A: tf.tidy(() => tf.neg(tf.exp(r([d, n], -1, 1.5, 4)))),
-      B: r([b, n, l], -1, 1, 5), C: r([b, n, l], -1, 1, 6), D: r([d], -1, 1, 7), deltaBias: r([d], -1, 0.5, 8),
-      deltaSoftplus: true,
-    };
-    const times: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      const started = performance.now();
-      const { y } = selectiveScan(x, { impl: 'fused' });
-      await settleGpu();
-      if (i > 0) times.push(performance.now() - started);
-      y.dispose();
-    }
-    tf.dispose([x.u, x.delta, x.z, x.A, x.B, x.C, x.D, x.deltaBias]);
-    const ms = [...times].sort((a, c) => a - c)[Math.floor(times.length / 2)]!;
+    const probe = scanWorkload('fused', 'forward', { batch: b, width: d, dState: n }, l, ctx.seed, settle);
+    const ms = await timeWorkload(probe, policy).then((t) => t.msMedian).finally(() => probe.dispose());
     const forwardGBps = forwardBytes(b, d, l, n) / (ms / 1000) / 1e9;
     ctx.results.metrics({
       ...metrics,
@@ -96,6 +84,7 @@ export default defineExperiment({
       attentionMaxLength: p.attentionMaxLength,
       adapter: adapterLabel(details),
       softwareAdapter: details.software,
+      minTimingMs: p.minTimingMs,
       copyGBps,
       probe: { batch: b, width: d, length: l, dState: n, forwardMs: ms, forwardGBps, ofCopy: forwardGBps / copyGBps },
       backend: ctx.backend,

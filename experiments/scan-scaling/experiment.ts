@@ -57,7 +57,7 @@ export default defineExperiment({
   async run(ctx) {
     const p = ctx.params;
     const impls = plan(p, tf.getBackend());
-    const rows = await measureTimings(ctx, impls, p.batch, p.repeats);
+    const rows = await measureTimings(ctx, impls, p.batch, { repeats: p.repeats });
     ctx.results.series('timings', rows);
     const fast = impls[0]!.impl;
     const { crossovers, metrics } = summarise(rows, fast, [fast, 'reference']);

@@ -18,28 +18,55 @@ export interface Measured {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** Rows {impl, pass, length, msMedian, msMin, msMax, usPerToken, repeats}; a warm-up run precedes each implementation's first length. */
-export async function measureTimings(ctx: RunContext<unknown>, impls: Measured[], batch: number, repeats: number): Promise<Row[]> {
+/** How each length is timed. */
+export interface TimingPolicy {
+  /** Timings per length; their median is the result. */
+  repeats: number;
+  /**
+   * Where set, a timing runs as many back-to-back calls as last about this long (estimated from the untimed
+   * call) and reports the time per call, so a GPU's fixed cost of waiting for its queue is spread over them.
+   */
+  minTimingMs?: number;
+}
+
+/** Most calls one timing runs. */
+const MAX_CALLS = 64;
+
+export interface WorkloadTiming {
+  msMedian: number;
+  msMin: number;
+  msMax: number;
+  /** Calls per timing. */
+  calls: number;
+}
+
+/** Per-call times of a workload: one untimed call (warm-up: JIT, heap growth, shader compilation), then the timings. */
+export async function timeWorkload(workload: Workload, policy: TimingPolicy): Promise<WorkloadTiming> {
+  const started = performance.now();
+  await workload.run();
+  const estimate = performance.now() - started;
+  const calls = policy.minTimingMs ? Math.min(MAX_CALLS, Math.max(1, Math.ceil(policy.minTimingMs / Math.max(estimate, 1e-3)))) : 1;
+  const times: number[] = [];
+  for (let r = 0; r < policy.repeats; r++) {
+    const t0 = performance.now();
+    await workload.run(calls);
+    times.push((performance.now() - t0) / calls);
+  }
+  return { msMedian: median(times), msMin: Math.min(...times), msMax: Math.max(...times), calls };
+}
+
+/** Rows {impl, pass, length, msMedian, msMin, msMax, usPerToken, repeats, calls}, per call. */
+export async function measureTimings(ctx: RunContext<unknown>, impls: Measured[], batch: number, policy: TimingPolicy): Promise<Row[]> {
   const total = PASSES.length * impls.reduce((s, i) => s + i.lengths.length, 0);
   const rows: Row[] = [];
   for (const pass of PASSES) {
     for (const { impl, lengths, make } of impls) {
-      for (const [index, l] of lengths.entries()) {
+      for (const l of lengths) {
         ctx.signal.throwIfAborted();
         const workload = make(pass, l, ctx.seed);
         try {
-          if (index === 0) await workload.run(); // warm-up: JIT, kernel registration, heap growth, shader compilation
-          const times: number[] = [];
-          for (let r = 0; r < repeats; r++) {
-            const started = performance.now();
-            await workload.run();
-            times.push(performance.now() - started);
-          }
-          const msMedian = median(times);
-          rows.push({
-            impl, pass, length: l, msMedian, msMin: Math.min(...times), msMax: Math.max(...times),
-            usPerToken: (msMedian * 1000) / (batch * l), repeats,
-          });
+          const t = await timeWorkload(workload, policy);
+          rows.push({ impl, pass, length: l, ...t, usPerToken: (t.msMedian * 1000) / (batch * l), repeats: policy.repeats });
         } finally {
           workload.dispose();
         }

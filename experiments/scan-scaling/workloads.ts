@@ -15,10 +15,21 @@ export interface Shape {
 
 export type Pass = 'forward' | 'forward+backward';
 
-/** A prepared workload: `run` does one timed pass and waits for its results; `dispose` frees its inputs. */
+/**
+ * A prepared workload: `run(calls)` does the pass `calls` times back to back and waits for the last one's
+ * results (a GPU runs its queue in order, so that is when all are done); `dispose` frees its inputs.
+ */
 export interface Workload {
-  run(): Promise<void>;
+  run(calls?: number): Promise<void>;
   dispose(): void;
+}
+
+/** Runs `pass` `calls` times; settles the last call's outputs; frees every call's outputs. */
+async function repeatPass(calls: number, pass: () => tf.Tensor[], settle: Settle): Promise<void> {
+  for (let i = 1; i < calls; i++) tf.dispose(pass());
+  const outputs = pass();
+  await settle(outputs);
+  tf.dispose(outputs);
 }
 
 /**
@@ -44,20 +55,14 @@ function scanInputs(shape: Shape, l: number, seed: number): SelectiveScanInputs 
 export function scanWorkload(impl: ScanImpl, pass: Pass, shape: Shape, l: number, seed: number, settle: Settle = readBack): Workload {
   const x = scanInputs(shape, l, seed);
   const tensors = [x.u, x.delta, x.A, x.B, x.C, x.D!, x.z!, x.deltaBias!];
+  const forward = () => [selectiveScan(x, { impl }).y];
+  const forwardBackward = () =>
+    tf.grads((u, delta, A, B, C, D, z, deltaBias) =>
+      tf.sum(selectiveScan({ u, delta, A, B, C, D, z, deltaBias, deltaSoftplus: true }, { impl }).y),
+    )(tensors);
   return {
-    async run() {
-      if (pass === 'forward') {
-        const { y } = selectiveScan(x, { impl });
-        await settle([y]);
-        y.dispose();
-        return;
-      }
-      const grads = tf.grads((u, delta, A, B, C, D, z, deltaBias) =>
-        tf.sum(selectiveScan({ u, delta, A, B, C, D, z, deltaBias, deltaSoftplus: true }, { impl }).y),
-      )(tensors);
-      await settle(grads);
-      tf.dispose(grads);
-    },
+    run: (calls = 1) =>
+      repeatPass(calls, pass === 'forward' ? forward : forwardBackward, settle),
     dispose: () => tf.dispose(tensors),
   };
 }
@@ -81,18 +86,10 @@ export function attentionWorkload(pass: Pass, shape: Shape, l: number, seed: num
   const r = (k: number) => tf.randomNormal([shape.batch, l, shape.width], 0, 1, 'float32', seed * 16 + k);
   const [q, k, v] = [r(1), r(2), r(3)];
   const mask = causalMask(l);
+  const forward = () => [causalAttention(q, k, v, mask)];
+  const forwardBackward = () => tf.grads((q, k, v) => tf.sum(causalAttention(q, k, v, mask)))([q, k, v]);
   return {
-    async run() {
-      if (pass === 'forward') {
-        const y = causalAttention(q, k, v, mask);
-        await settle([y]);
-        y.dispose();
-        return;
-      }
-      const grads = tf.grads((q, k, v) => tf.sum(causalAttention(q, k, v, mask)))([q, k, v]);
-      await settle(grads);
-      tf.dispose(grads);
-    },
+    run: (calls = 1) => repeatPass(calls, pass === 'forward' ? forward : forwardBackward, settle),
     dispose: () => tf.dispose([q, k, v, mask]),
   };
 }

@@ -6,6 +6,7 @@ import type { Row } from '../../engine/contract.ts';
 import { crossoverLength, logLogSlope } from '../../experiments/scan-scaling/crossover.ts';
 import experiment from '../../experiments/scan-scaling/experiment.ts';
 import { figures, tables } from '../../experiments/scan-scaling/figures.ts';
+import { timeWorkload } from '../../experiments/scan-scaling/measure.ts';
 import { runSmoke } from './run-smoke.ts';
 
 describe('crossover and slope', () => {
@@ -18,6 +19,41 @@ describe('crossover and slope', () => {
   it('measures slope 0 for constant and 1 for linear time per token', () => {
     expect(logLogSlope(rows('flat', [3, 3, 3, 3]), 'forward', 'flat')).toBeCloseTo(0, 10);
     expect(logLogSlope(rows('quad', [64, 128, 256, 512]), 'forward', 'quad')).toBeCloseTo(1, 10);
+  });
+});
+
+describe('timing a workload', () => {
+  /** A workload whose every call busy-waits `ms`, recording the calls it was asked for. */
+  const fake = (ms: number) => {
+    const asked: number[] = [];
+    return {
+      asked,
+      workload: {
+        run: async (calls = 1) => {
+          asked.push(calls);
+          const end = performance.now() + calls * ms;
+          while (performance.now() < end);
+        },
+        dispose: () => {},
+      },
+    };
+  };
+
+  it('times single calls after one untimed call, unless told to fill a minimum time', async () => {
+    const { asked, workload } = fake(1);
+    const t = await timeWorkload(workload, { repeats: 3 });
+    expect(asked).toEqual([1, 1, 1, 1]);
+    expect(t.calls).toBe(1);
+    expect(t.msMedian).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs back-to-back calls to fill minTimingMs and reports the time per call', async () => {
+    const { asked, workload } = fake(1);
+    const t = await timeWorkload(workload, { repeats: 3, minTimingMs: 30 });
+    expect(t.calls).toBeGreaterThan(1);
+    expect(asked.slice(1)).toEqual([t.calls, t.calls, t.calls]);
+    expect(t.msMin).toBeGreaterThanOrEqual(1);
+    expect(t.msMin).toBeLessThan(t.calls);
   });
 });
 
