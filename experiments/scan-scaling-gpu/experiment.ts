@@ -3,13 +3,14 @@
  * experiments/scan-scaling, on the webgpu backend only (kernels/webgpu), with every timed pass ending
  * when the GPU has finished its work (no readback timed). A timing runs back-to-back calls for at least
  * minTimingMs and reports the time per call: the host's wait for the queue (a millisecond or more through
- * Dawn) would otherwise swamp the short lengths. Beside it, the ceiling a memory-bound kernel
- * is held against: the adapter's copy bandwidth, and the fused forward's share of it at a large b * d.
+ * Dawn) would otherwise swamp the short lengths. The kernels' share of the adapter's copy bandwidth is
+ * measured by bench/webgpu.bench.ts, on the kernels alone: through tfjs here, a 1 GiB output's allocation
+ * costs more than the kernel and depends on what the buffer pool already holds.
  */
 import { z } from 'zod';
 import { defineExperiment } from '../../engine/contract.ts';
-import { adapterLabel, copyBandwidth, settleGpu, setupWebGPU, webgpuDevice } from '../../kernels/webgpu/index.ts';
-import { measureTimings, summarise, timeWorkload, type Measured } from '../scan-scaling/measure.ts';
+import { adapterLabel, settleGpu, setupWebGPU } from '../../kernels/webgpu/index.ts';
+import { measureTimings, summarise, type Measured } from '../scan-scaling/measure.ts';
 import { attentionWorkload, scanWorkload } from '../scan-scaling/workloads.ts';
 
 const paramsSchema = z.object({
@@ -22,37 +23,30 @@ const paramsSchema = z.object({
   repeats: z.number().int().min(3),
   /** Each timing runs back-to-back calls for about this long, so waiting for the queue is not timed per call. */
   minTimingMs: z.number().positive(),
-  /** Bytes the copy-bandwidth kernel copies. */
-  copyBytes: z.number().int().positive(),
-  /** The forward measured against the copy bandwidth: a large b * d, as a model's layer has. */
-  probe: z.object({ batch: z.number().int().positive(), width: z.number().int().positive(), length: z.number().int().positive() }),
 });
 
 const settle = async () => settleGpu();
-
-/** Bytes the forward must move at least: u, delta, z read and y written (b, d, l); B and C read (b, n, l). */
-const forwardBytes = (b: number, d: number, l: number, n: number) => 4 * (4 * b * d * l + 2 * b * n * l);
 
 export default defineExperiment({
   id: 'scan-scaling-gpu',
   title: 'Selective scan against attention on a GPU: time per token as sequences grow',
   summary:
-    'Time per token of the fused selective scan (WGSL kernels) and causal softmax attention of the same width on a WebGPU adapter, forward and forward+backward, against sequence length; and the fused forward against the adapter\'s copy bandwidth.',
+    'Time per token of the fused selective scan (WGSL kernels) and causal softmax attention of the same width on a WebGPU adapter, forward and forward+backward, against sequence length.',
   paramsSchema,
   requiresBackend: 'webgpu',
   profiles: {
     // Seconds on Mesa's CPU renderer (llvmpipe): exercises the code, says nothing about GPUs.
-    smoke: { batch: 1, width: 8, dState: 4, lengths: [16, 32, 64], attentionMaxLength: 64, repeats: 3, minTimingMs: 5, copyBytes: 1 << 20, probe: { batch: 1, width: 16, length: 256 } },
+    smoke: { batch: 1, width: 8, dState: 4, lengths: [16, 32, 64], attentionMaxLength: 64, repeats: 3, minTimingMs: 5 },
     // About a minute on an H200. Beyond 16K, attention's 16K x 16K scores exceed a 2 GiB binding.
     local: {
       batch: 1, width: 512, dState: 16,
       lengths: [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144],
-      attentionMaxLength: 16384, repeats: 5, minTimingMs: 50, copyBytes: 1 << 30, probe: { batch: 8, width: 4096, length: 8192 },
+      attentionMaxLength: 16384, repeats: 5, minTimingMs: 50,
     },
     paper: {
       batch: 1, width: 512, dState: 16,
       lengths: [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288],
-      attentionMaxLength: 16384, repeats: 5, minTimingMs: 100, copyBytes: 1 << 30, probe: { batch: 8, width: 4096, length: 8192 },
+      attentionMaxLength: 16384, repeats: 5, minTimingMs: 100,
     },
   },
   seeds: [1],
@@ -71,13 +65,6 @@ export default defineExperiment({
     const { crossovers, metrics } = summarise(rows, 'fused', ['fused']);
     ctx.results.series('crossover', crossovers);
 
-    // The forward against the copy bandwidth, timed as the lengths were.
-    const copyGBps = await copyBandwidth(webgpuDevice(), p.copyBytes);
-    const { batch: b, width: d, length: l } = p.probe;
-    const n = p.dState;
-    const probe = scanWorkload('fused', 'forward', { batch: b, width: d, dState: n }, l, ctx.seed, settle);
-    const ms = await timeWorkload(probe, policy).then((t) => t.msMedian).finally(() => probe.dispose());
-    const forwardGBps = forwardBytes(b, d, l, n) / (ms / 1000) / 1e9;
     ctx.results.metrics({
       ...metrics,
       maxLength: Math.max(...p.lengths),
@@ -85,8 +72,6 @@ export default defineExperiment({
       adapter: adapterLabel(details),
       softwareAdapter: details.software,
       minTimingMs: p.minTimingMs,
-      copyGBps,
-      probe: { batch: b, width: d, length: l, dState: n, forwardMs: ms, forwardGBps, ofCopy: forwardGBps / copyGBps },
       backend: ctx.backend,
     });
   },

@@ -40,12 +40,18 @@ export interface WorkloadTiming {
   calls: number;
 }
 
-/** Per-call times of a workload: one untimed call (warm-up: JIT, heap growth, shader compilation), then the timings. */
+/**
+ * Per-call times of a workload: one untimed call (warm-up: JIT, heap growth, input upload, shader
+ * compilation), with minTimingMs a second untimed one to size the timings, then the timings.
+ */
 export async function timeWorkload(workload: Workload, policy: TimingPolicy): Promise<WorkloadTiming> {
-  const started = performance.now();
   await workload.run();
-  const estimate = performance.now() - started;
-  const calls = policy.minTimingMs ? Math.min(MAX_CALLS, Math.max(1, Math.ceil(policy.minTimingMs / Math.max(estimate, 1e-3)))) : 1;
+  let calls = 1;
+  if (policy.minTimingMs) {
+    const started = performance.now();
+    await workload.run();
+    calls = Math.min(MAX_CALLS, Math.max(1, Math.ceil(policy.minTimingMs / Math.max(performance.now() - started, 1e-3))));
+  }
   const times: number[] = [];
   for (let r = 0; r < policy.repeats; r++) {
     const t0 = performance.now();
