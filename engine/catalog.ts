@@ -11,6 +11,7 @@ import { importGraphs, mergeGraphs, type ImportGraph } from './graph.ts';
 import { describeModules, type Described, type ExperimentFacts } from './facts.ts';
 import type { FingerprintCache } from './fingerprints.ts';
 import { projectPaths, repoPath } from './project.ts';
+import { BACKENDS, type BackendName } from './contract.ts';
 
 export interface FingerprintedGraph extends ImportGraph {
   /** Repository-relative path -> sha256 of its normalised source, for every file in `files`. */
@@ -27,7 +28,11 @@ export interface ExperimentEntry {
   facts: Described<ExperimentFacts>;
   /** The experiment module's graph merged with the backend module's (the worker runs both). */
   graph: FingerprintedGraph;
+  /** The graph of each backend's setup module (the worker runs the one of the run's backend); shared by all entries. */
+  backendSetups: BackendSetupGraphs;
 }
+
+export type BackendSetupGraphs = Partial<Record<BackendName, FingerprintedGraph>>;
 
 export interface PresentationEntry {
   id: string;
@@ -58,8 +63,12 @@ export async function loadCatalogIndex(root: string, fingerprints: FingerprintCa
   const experimentFiles = ids.map((id) => join(paths.experiments, id, 'experiment.ts'));
   const figuresFiles = ids.map((id) => join(paths.experiments, id, 'figures.ts')).filter((f) => existsSync(f));
   const backend = existsSync(paths.backendModule) ? [paths.backendModule] : [];
-  const graphs = await importGraphs(paths.root, [...experimentFiles, ...figuresFiles, ...backend]);
+  const setups = BACKENDS.map((name) => [name, paths.backendSetup(name)] as const).filter(([, file]) => existsSync(file));
+  const graphs = await importGraphs(paths.root, [...experimentFiles, ...figuresFiles, ...backend, ...setups.map(([, file]) => file)]);
   const backendGraph: ImportGraph = backend.length ? graphs.get(backend[0]!)! : { files: [], packages: {} };
+  const backendSetups: BackendSetupGraphs = Object.fromEntries(
+    await Promise.all(setups.map(async ([name, file]) => [name, await fingerprintGraph(paths.root, graphs.get(file)!, fingerprints)] as const)),
+  );
 
   const experimentGraphs = await Promise.all(
     experimentFiles.map((f) => fingerprintGraph(paths.root, mergeGraphs(graphs.get(f)!, backendGraph), fingerprints)),
@@ -91,6 +100,7 @@ export async function loadCatalogIndex(root: string, fingerprints: FingerprintCa
       figuresFile: existsSync(figuresAbs) ? repoPath(paths.root, figuresAbs) : null,
       facts: described,
       graph: experimentGraphs[i]!,
+      backendSetups,
     });
   });
   for (const file of index.figuresGraphs.keys()) {

@@ -51,6 +51,12 @@ export interface PlanOptions {
   available?: readonly BackendName[];
 }
 
+/** a's entries and b's, keys sorted. */
+function sortedUnion(a: Record<string, string>, b: Record<string, string> = {}): Record<string, string> {
+  const all = { ...a, ...b };
+  return Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]!]));
+}
+
 export async function planExperiment(root: string, entry: ExperimentEntry, options: PlanOptions): Promise<PlanEntry> {
   const base: PlanBase = {
     experimentId: entry.id,
@@ -71,8 +77,9 @@ export async function planExperiment(root: string, entry: ExperimentEntry, optio
   const components: KeyComponents = {
     experiment: entry.id,
     profile: options.profile,
-    files: entry.graph.hashes,
-    packages: entry.graph.packages,
+    // The experiment's graph and the graph of the one backend setup module the run loads.
+    files: sortedUnion(entry.graph.hashes, entry.backendSetups[backend]?.hashes),
+    packages: sortedUnion(entry.graph.packages, entry.backendSetups[backend]?.packages),
     params: params.value,
     seeds: facts.seeds,
     backend,

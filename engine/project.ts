@@ -16,6 +16,8 @@ export interface ProjectPaths {
   report: string;
   /** The compute-backend module the worker loads before an experiment (kernels/backend/index.ts). */
   backendModule: string;
+  /** The module that prepares one backend (kernels/backend/setup/<name>.ts), loaded by backendModule. */
+  backendSetup(name: string): string;
   /** Prints whether a hardware WebGPU adapter exists (gpu-probe.ts runs it for BACKEND=auto). */
   gpuProbe: string;
 }
@@ -30,6 +32,7 @@ export function projectPaths(root: string): ProjectPaths {
     experiments: join(r, 'experiments'),
     report: join(r, 'report'),
     backendModule: join(r, 'kernels', 'backend', 'index.ts'),
+    backendSetup: (name) => join(r, 'kernels', 'backend', 'setup', `${name}.ts`),
     gpuProbe: join(r, 'kernels', 'webgpu', 'probe.ts'),
   };
 }

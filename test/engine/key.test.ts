@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackendName } from '../../engine/contract.ts';
 import { explainChange } from '../../engine/explain.ts';
 import { planExperiments, type PlanEntry } from '../../engine/plan.ts';
 import { openSession } from '../../engine/session.ts';
@@ -17,9 +18,9 @@ beforeAll(() => {
 });
 afterAll(() => project.remove());
 
-async function plan(id = 'sum', profile: 'smoke' | 'local' = 'smoke'): Promise<Extract<PlanEntry, { key: string }>> {
+async function plan(id = 'sum', profile: 'smoke' | 'local' = 'smoke', backend?: BackendName): Promise<Extract<PlanEntry, { key: string }>> {
   const session = await openSession(project.root, 'auto');
-  const [entry] = await planExperiments(session.root, session.index, [id], { profile, backend: session.backend, fingerprints: session.fingerprints });
+  const [entry] = await planExperiments(session.root, session.index, [id], { profile, backend: backend ?? session.backend, fingerprints: session.fingerprints });
   session.fingerprints.save();
   if (entry!.status !== 'miss' && entry!.status !== 'hit') throw new Error(`unexpected plan ${JSON.stringify(entry)}`);
   return entry as Extract<PlanEntry, { key: string }>;
@@ -117,6 +118,22 @@ describe('cache key', () => {
       'seeds [7] -> [8]',
       'cacheVersion null -> "fix-1"',
     ]);
+  });
+
+  it("takes the graph of the run's backend setup module (kernels/backend/setup/<name>.ts), and no other backend's", async () => {
+    project.write('kernels/backend/setup/cpu.ts', "import { cpuThing } from '../cpu-thing.ts';\nexport const setup = () => cpuThing;\n");
+    project.write('kernels/backend/cpu-thing.ts', 'export const cpuThing = 1;\n');
+    project.write('kernels/backend/setup/webgpu.ts', "import { gpuThing } from '../gpu-thing.ts';\nexport const setup = () => gpuThing;\n");
+    project.write('kernels/backend/gpu-thing.ts', 'export const gpuThing = 1;\n');
+    const cpu = await plan('sum', 'smoke', 'cpu');
+    const webgpu = await plan('sum', 'smoke', 'webgpu');
+    expect(Object.keys(cpu.components.files)).toEqual(expect.arrayContaining(['kernels/backend/setup/cpu.ts', 'kernels/backend/cpu-thing.ts']));
+    expect(Object.keys(cpu.components.files).filter((f) => f.includes('gpu'))).toEqual([]);
+    expect(Object.keys(webgpu.components.files)).toEqual(expect.arrayContaining(['kernels/backend/setup/webgpu.ts', 'kernels/backend/gpu-thing.ts']));
+    project.write('kernels/backend/gpu-thing.ts', 'export const gpuThing = 2;\n');
+    expect((await plan('sum', 'smoke', 'cpu')).key).toBe(cpu.key);
+    const webgpuAfter = await plan('sum', 'smoke', 'webgpu');
+    expect(explainChange(webgpu.components, webgpuAfter.components)).toEqual(['file kernels/backend/gpu-thing.ts changed']);
   });
 
   it('is the same for an experiment that does not import the edited file', async () => {
