@@ -74,7 +74,7 @@ export function partition(rows: number, count: number): [number, number][] {
   return Array.from({ length: count }, (_, i) => [Math.floor((i * rows) / count), Math.floor(((i + 1) * rows) / count)]);
 }
 
-/** Forward parts write disjoint rows: as many as there are threads to use, up to MAX_PARTS. */
+/** Forward parts write disjoint rows and sum nothing: MAX_PARTS of them (one per row when there are fewer). */
 const forwardParts = (p: ScanProblem) => Math.min(MAX_PARTS, p.b * p.d);
 
 /**
@@ -108,6 +108,7 @@ export interface WasmScanOptions {
   /** Calls with less work (b*d*l*n) run on the calling thread; THREADED_MIN_WORK by default. */
   threadedMinWork?: number;
 }
+
 /** Bytes of stack per instance: build.sh's -z stack-size. */
 const STACK_BYTES = 65536;
 /** Pages the module asks of its imported memory (its data and the first instance's stack: build.sh). */
