@@ -21,6 +21,8 @@ const paramsSchema = z.object({
   /** Attention's (b, l, l) scores must fit one storage binding (2 GiB on the H200): it runs only up to this length. */
   attentionMaxLength: z.number().int().positive(),
   repeats: z.number().int().min(3),
+  /** Sweeps, one after another; the result is the median over them, and the table shows each one's crossover. */
+  rounds: z.number().int().positive(),
   /** Each timing runs back-to-back calls for about this long, so waiting for the queue is not timed per call. */
   minTimingMs: z.number().positive(),
 });
@@ -36,17 +38,17 @@ export default defineExperiment({
   requiresBackend: 'webgpu',
   profiles: {
     // Seconds on Mesa's CPU renderer (llvmpipe): exercises the code, says nothing about GPUs.
-    smoke: { batch: 1, width: 8, dState: 4, lengths: [16, 32, 64], attentionMaxLength: 64, repeats: 3, minTimingMs: 5 },
+    smoke: { batch: 1, width: 8, dState: 4, lengths: [16, 32, 64], attentionMaxLength: 64, repeats: 3, rounds: 2, minTimingMs: 5 },
     // About a minute on an H200. Beyond 16K, attention's 16K x 16K scores exceed a 2 GiB binding.
     local: {
       batch: 1, width: 512, dState: 16,
       lengths: [1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144],
-      attentionMaxLength: 16384, repeats: 5, minTimingMs: 50,
+      attentionMaxLength: 16384, repeats: 3, rounds: 3, minTimingMs: 50,
     },
     paper: {
       batch: 1, width: 512, dState: 16,
       lengths: [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 524288],
-      attentionMaxLength: 16384, repeats: 5, minTimingMs: 100,
+      attentionMaxLength: 16384, repeats: 5, rounds: 3, minTimingMs: 100,
     },
   },
   seeds: [1],
@@ -59,11 +61,12 @@ export default defineExperiment({
       { impl: 'fused', lengths: p.lengths, make: (pass, l, seed) => scanWorkload('fused', pass, shape, l, seed, settle) },
       { impl: 'attention', lengths: p.lengths.filter((l) => l <= p.attentionMaxLength), make: (pass, l, seed) => attentionWorkload(pass, shape, l, seed, settle) },
     ];
-    const policy = { repeats: p.repeats, minTimingMs: p.minTimingMs };
-    const rows = await measureTimings(ctx, impls, p.batch, policy);
-    ctx.results.series('timings', rows);
-    const { crossovers, metrics } = summarise(rows, 'fused', ['fused']);
+    const timings = await measureTimings(ctx, impls, p.batch, { repeats: p.repeats, rounds: p.rounds, minTimingMs: p.minTimingMs });
+    ctx.results.series('timings', timings.rows);
+    ctx.results.series('rounds', timings.rounds);
+    const { crossovers, crossoversByRound, metrics } = summarise(timings, 'fused', ['fused']);
     ctx.results.series('crossover', crossovers);
+    ctx.results.series('crossoverByRound', crossoversByRound);
 
     ctx.results.metrics({
       ...metrics,

@@ -57,11 +57,13 @@ export default defineExperiment({
   async run(ctx) {
     const p = ctx.params;
     const impls = plan(p, tf.getBackend());
-    const rows = await measureTimings(ctx, impls, p.batch, { repeats: p.repeats });
-    ctx.results.series('timings', rows);
+    const timings = await measureTimings(ctx, impls, p.batch, { repeats: p.repeats });
+    ctx.results.series('timings', timings.rows);
+    ctx.results.series('rounds', timings.rounds);
     const fast = impls[0]!.impl;
-    const { crossovers, metrics } = summarise(rows, fast, [fast, 'reference']);
+    const { crossovers, crossoversByRound, metrics } = summarise(timings, fast, [fast, 'reference']);
     ctx.results.series('crossover', crossovers);
+    ctx.results.series('crossoverByRound', crossoversByRound);
     ctx.results.metrics({
       ...metrics,
       maxLength: Math.max(...p.lengths),

@@ -1,7 +1,9 @@
 /**
  * The measurement shared by the scan-scaling experiments (CPU and GPU): each implementation timed at
  * each of its lengths, forward and forward+backward, and the summary (crossover lengths, log-log
- * slopes) derived from the rows.
+ * slopes) derived from the rows. The whole sweep may run in several rounds, one after another: a round's
+ * medians show how far a result moves with the machine's state over time (a GPU's clocks, say), and the
+ * result is the median over rounds.
  */
 import type { Json, Row, RunContext } from '../../engine/contract.ts';
 import { crossoverLength, logLogSlope } from './crossover.ts';
@@ -20,8 +22,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** How each length is timed. */
 export interface TimingPolicy {
-  /** Timings per length; their median is the result. */
+  /** Timings per length in a round; their median is the round's result. */
   repeats: number;
+  /** Sweeps over every implementation, pass and length (1 by default); the median of the rounds' medians is the result. */
+  rounds?: number;
   /**
    * Where set, a timing runs as many back-to-back calls as last about this long (estimated from the untimed
    * call) and reports the time per call, so a GPU's fixed cost of waiting for its queue is spread over them.
@@ -61,36 +65,70 @@ export async function timeWorkload(workload: Workload, policy: TimingPolicy): Pr
   return { msMedian: median(times), msMin: Math.min(...times), msMax: Math.max(...times), calls };
 }
 
-/** Rows {impl, pass, length, msMedian, msMin, msMax, usPerToken, repeats, calls}, per call. */
-export async function measureTimings(ctx: RunContext<unknown>, impls: Measured[], batch: number, policy: TimingPolicy): Promise<Row[]> {
-  const total = PASSES.length * impls.reduce((s, i) => s + i.lengths.length, 0);
-  const rows: Row[] = [];
-  for (const pass of PASSES) {
-    for (const { impl, lengths, make } of impls) {
-      for (const l of lengths) {
-        ctx.signal.throwIfAborted();
-        const workload = make(pass, l, ctx.seed);
-        try {
-          const t = await timeWorkload(workload, policy);
-          rows.push({ impl, pass, length: l, ...t, usPerToken: (t.msMedian * 1000) / (batch * l), repeats: policy.repeats });
-        } finally {
-          workload.dispose();
+export interface Timings {
+  /** Per implementation, pass and length: {impl, pass, length, msMedian, msMin, msMax, usPerToken, repeats, rounds}, per call. */
+  rows: Row[];
+  /** The same per round: {round, impl, pass, length, msMedian, msMin, msMax, usPerToken, calls}. */
+  rounds: Row[];
+}
+
+/** Times every implementation at each of its lengths, both passes, in policy.rounds rounds. */
+export async function measureTimings(ctx: RunContext<unknown>, impls: Measured[], batch: number, policy: TimingPolicy): Promise<Timings> {
+  const roundCount = policy.rounds ?? 1;
+  const total = roundCount * PASSES.length * impls.reduce((s, i) => s + i.lengths.length, 0);
+  const perRound: Row[] = [];
+  const usPerToken = (ms: number, l: number) => (ms * 1000) / (batch * l);
+  for (let round = 1; round <= roundCount; round++) {
+    for (const pass of PASSES) {
+      for (const { impl, lengths, make } of impls) {
+        for (const l of lengths) {
+          ctx.signal.throwIfAborted();
+          const workload = make(pass, l, ctx.seed);
+          try {
+            const t = await timeWorkload(workload, policy);
+            perRound.push({ round, impl, pass, length: l, ...t, usPerToken: usPerToken(t.msMedian, l) });
+          } finally {
+            workload.dispose();
+          }
+          ctx.progress.update({ step: perRound.length, total, unit: 'measurement', note: `${roundCount > 1 ? `round ${round}: ` : ''}${impl} ${pass} l=${l}` });
         }
-        ctx.progress.update({ step: rows.length, total, unit: 'measurement', note: `${impl} ${pass} l=${l}` });
       }
     }
   }
-  return rows;
+  const rows = perRound.filter((r) => r.round === 1).map(({ impl, pass, length }) => {
+    const same = perRound.filter((r) => r.impl === impl && r.pass === pass && r.length === length);
+    const msMedian = median(same.map((r) => Number(r.msMedian)));
+    return {
+      impl, pass, length, msMedian,
+      msMin: Math.min(...same.map((r) => Number(r.msMin))),
+      msMax: Math.max(...same.map((r) => Number(r.msMax))),
+      usPerToken: usPerToken(msMedian, Number(length)),
+      repeats: policy.repeats,
+      rounds: roundCount,
+    };
+  });
+  return { rows, rounds: perRound };
 }
 
-/** Crossover rows (each scan against attention, per pass) and the metrics the report quotes. */
-export function summarise(rows: Row[], fast: string, scans: string[]): { crossovers: Row[]; metrics: Record<string, Json> } {
+/**
+ * Crossover rows (each scan against attention, per pass: from the result, and in each round) and the
+ * metrics the report quotes.
+ */
+export function summarise({ rows, rounds }: Timings, fast: string, scans: string[]): { crossovers: Row[]; crossoversByRound: Row[]; metrics: Record<string, Json> } {
+  const roundNumbers = [...new Set(rounds.map((r) => Number(r.round)))].sort((a, b) => a - b);
   const crossovers: Row[] = PASSES.flatMap((pass) => scans.map((scan) => ({ pass, scan, crossoverLength: crossoverLength(rows, pass, scan, 'attention') })));
+  const crossoversByRound: Row[] = roundNumbers.flatMap((round) =>
+    PASSES.flatMap((pass) =>
+      scans.map((scan) => ({ round, pass, scan, crossoverLength: crossoverLength(rounds.filter((r) => r.round === round), pass, scan, 'attention') })),
+    ),
+  );
   const slope = (pass: Pass, impl: string) => logLogSlope(rows, pass, impl);
   return {
     crossovers,
+    crossoversByRound,
     metrics: {
       scanImpl: fast,
+      rounds: roundNumbers.length,
       crossoverForward: crossoverLength(rows, 'forward', fast, 'attention'),
       crossoverForwardBackward: crossoverLength(rows, 'forward+backward', fast, 'attention'),
       slopeScanForward: slope('forward', fast),

@@ -38,13 +38,15 @@ export function timePerTokenFigure(words: { title: string; caption: string; alt:
   });
 }
 
-export function crossoverTable(words: { title: string; caption: string }, labels: Labels, usFormat: string): TableSpec {
+/** The crossover table; with `byRound`, a column of the crossover each round of the sweep found on its own. */
+export function crossoverTable(words: { title: string; caption: string }, labels: Labels, usFormat: string, options: { byRound?: boolean } = {}): TableSpec {
   return defineTable({
     ...words,
     columns: [
       { key: 'pass', label: 'Pass', align: 'left' },
       { key: 'scan', label: 'Scan', align: 'left' },
       { key: 'beyond', label: 'Faster than attention from l =', align: 'right' },
+      ...(options.byRound ? [{ key: 'byRound', label: 'In each round', align: 'right' as const }] : []),
       { key: 'scanUs', label: 'Scan µs/token there', format: usFormat, align: 'right' },
       { key: 'attentionUs', label: 'Attention µs/token there', format: usFormat, align: 'right' },
     ],
@@ -58,12 +60,18 @@ export function crossoverTable(words: { title: string; caption: string }, labels
         const attention = lengths('attention');
         return Math.max(0, ...[...lengths(scan)].filter((l) => attention.has(l)));
       };
+      const byRound = options.byRound ? results.series('crossoverByRound') : [];
       return results.series('crossover').map((r) => {
         const l = r.crossoverLength === null ? null : Number(r.crossoverLength);
+        const rounds = byRound
+          .filter((c) => c.pass === r.pass && c.scan === r.scan)
+          .sort((a, b) => Number(a.round) - Number(b.round))
+          .map((c) => (c.crossoverLength === null ? 'none' : Number(c.crossoverLength).toLocaleString('en-US')));
         return {
           pass: r.pass,
           scan: labelOf(labels, r.scan),
           beyond: l === null ? `not reached (≤ ${longestShared(r.scan, r.pass).toLocaleString('en-US')})` : l.toLocaleString('en-US'),
+          ...(options.byRound ? { byRound: rounds.join(' · ') } : {}),
           scanUs: l === null ? null : at(r.scan, r.pass, l),
           attentionUs: l === null ? null : at('attention', r.pass, l),
         };

@@ -42,10 +42,12 @@ describe('the scan-scaling-gpu experiment, smoke profile', () => {
     const timings = results.series('timings');
     expect(timings).toHaveLength(2 * (3 + 3));
     expect(new Set(timings.map((r) => r.impl))).toEqual(new Set(['fused', 'attention']));
-    for (const r of timings) {
-      expect(r.usPerToken as number).toBeGreaterThan(0);
-      expect(Number.isInteger(r.calls) && (r.calls as number) >= 1).toBe(true);
-    }
+    for (const r of timings) expect(r.usPerToken as number).toBeGreaterThan(0);
+    // The smoke profile sweeps twice; every round's rows say how many calls each timing ran.
+    const rounds = results.series('rounds');
+    expect(rounds).toHaveLength(2 * timings.length);
+    for (const r of rounds) expect(Number.isInteger(r.calls) && (r.calls as number) >= 1).toBe(true);
+    expect(metrics.rounds).toBe(2);
     expect(metrics.adapter).toBe(adapterLabel(adapter));
     expect(metrics.minTimingMs).toBe(5); // the smoke profile's
 
@@ -55,5 +57,6 @@ describe('the scan-scaling-gpu experiment, smoke profile', () => {
     const rows = tables['scan-crossover-gpu'].rows(results);
     expect(rows).toHaveLength(2);
     for (const row of rows) for (const column of tables['scan-crossover-gpu'].columns) expect(row[column.key], column.key).toBeDefined();
+    for (const row of rows) expect(String(row.byRound).split(' · ')).toHaveLength(2);
   });
 });

@@ -6,7 +6,8 @@ import type { Row } from '../../engine/contract.ts';
 import { crossoverLength, logLogSlope } from '../../experiments/scan-scaling/crossover.ts';
 import experiment from '../../experiments/scan-scaling/experiment.ts';
 import { figures, tables } from '../../experiments/scan-scaling/figures.ts';
-import { timeWorkload } from '../../experiments/scan-scaling/measure.ts';
+import { measureTimings, summarise, timeWorkload } from '../../experiments/scan-scaling/measure.ts';
+import type { RunContext } from '../../engine/contract.ts';
 import { runSmoke } from './run-smoke.ts';
 
 describe('crossover and slope', () => {
@@ -54,6 +55,40 @@ describe('timing a workload', () => {
     expect(asked).toEqual([1, 1, t.calls, t.calls, t.calls]);
     expect(t.msMin).toBeGreaterThanOrEqual(1);
     expect(t.msMin).toBeLessThan(t.calls);
+  });
+});
+
+describe('rounds of the sweep', () => {
+  it('reports the median over rounds of each round\'s median, the spread over all, and each round\'s crossover', async () => {
+    // Round k's scan takes MS[k - 1] per call; attention always 15 ms: the scan wins in rounds 1 and 2 only.
+    // The margins are wide because a loaded machine stretches a busy wait (it never shortens one).
+    const MS = [2, 6, 30];
+    let made = 0;
+    const busy = (ms: number) => ({
+      run: async (calls = 1) => {
+        const end = performance.now() + calls * ms;
+        while (performance.now() < end);
+      },
+      dispose: () => {},
+    });
+    const ctx = { seed: 1, signal: new AbortController().signal, progress: { update: () => {} } } as unknown as RunContext<unknown>;
+    const timings = await measureTimings(ctx, [
+      // Made once per pass and round, in that order: calls 0 and 1 are round 1's.
+      { impl: 'scan', lengths: [64], make: () => busy(MS[Math.floor(made++ / 2)]!) },
+      { impl: 'attention', lengths: [64], make: () => busy(15) },
+    ], 1, { repeats: 3, rounds: 3 });
+    expect(made).toBe(2 * 3);
+    const scanForward = timings.rows.find((r) => r.impl === 'scan' && r.pass === 'forward')!;
+    expect(Number(scanForward.msMedian)).toBeGreaterThanOrEqual(6);
+    expect(Number(scanForward.msMedian)).toBeLessThan(15);
+    expect(Number(scanForward.msMin)).toBeLessThan(6);
+    expect(Number(scanForward.msMax)).toBeGreaterThanOrEqual(30);
+    expect(scanForward.rounds).toBe(3);
+    expect(timings.rounds).toHaveLength(3 * 2 * 2);
+    const { crossovers, crossoversByRound, metrics } = summarise(timings, 'scan', ['scan']);
+    expect(metrics.rounds).toBe(3);
+    expect(crossovers.find((c) => c.pass === 'forward')!.crossoverLength).toBe(64);
+    expect(crossoversByRound.filter((c) => c.pass === 'forward').map((c) => c.crossoverLength)).toEqual([64, 64, null]);
   });
 });
 
