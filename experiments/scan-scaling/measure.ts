@@ -44,18 +44,24 @@ export interface WorkloadTiming {
   calls: number;
 }
 
+/** Untimed calls before a length's timings: until this many have run, or WARMUP_MS has passed (at least one). */
+const WARMUP_CALLS = 3;
+const WARMUP_MS = 500;
+
 /**
- * Per-call times of a workload: one untimed call (warm-up: JIT, heap growth, input upload, shader
- * compilation), with minTimingMs a second untimed one to size the timings, then the timings.
+ * Per-call times of a workload, after untimed calls that absorb JIT compilation (a wasm kernel runs its
+ * first calls in baseline code), heap growth, input upload and shader compilation. With minTimingMs, the
+ * last untimed call's time sizes the timings.
  */
 export async function timeWorkload(workload: Workload, policy: TimingPolicy): Promise<WorkloadTiming> {
-  await workload.run();
-  let calls = 1;
-  if (policy.minTimingMs) {
-    const started = performance.now();
+  const started = performance.now();
+  let last = 0;
+  for (let i = 0; i < WARMUP_CALLS && (i === 0 || performance.now() - started < WARMUP_MS); i++) {
+    const t0 = performance.now();
     await workload.run();
-    calls = Math.min(MAX_CALLS, Math.max(1, Math.ceil(policy.minTimingMs / Math.max(performance.now() - started, 1e-3))));
+    last = performance.now() - t0;
   }
+  const calls = policy.minTimingMs ? Math.min(MAX_CALLS, Math.max(1, Math.ceil(policy.minTimingMs / Math.max(last, 1e-3)))) : 1;
   const times: number[] = [];
   for (let r = 0; r < policy.repeats; r++) {
     const t0 = performance.now();

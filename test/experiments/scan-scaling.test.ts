@@ -40,19 +40,25 @@ describe('timing a workload', () => {
     };
   };
 
-  it('times single calls after one untimed call, unless told to fill a minimum time', async () => {
+  it('times single calls after three untimed ones, unless told to fill a minimum time', async () => {
     const { asked, workload } = fake(1);
     const t = await timeWorkload(workload, { repeats: 3 });
-    expect(asked).toEqual([1, 1, 1, 1]);
+    expect(asked).toEqual([1, 1, 1, 1, 1, 1]);
     expect(t.calls).toBe(1);
     expect(t.msMedian).toBeGreaterThanOrEqual(1);
+  });
+
+  it('warms up with a single untimed call when that call alone takes half a second', async () => {
+    const { asked, workload } = fake(600);
+    await timeWorkload(workload, { repeats: 1 });
+    expect(asked).toEqual([1, 1]);
   });
 
   it('runs back-to-back calls to fill minTimingMs and reports the time per call', async () => {
     const { asked, workload } = fake(1);
     const t = await timeWorkload(workload, { repeats: 3, minTimingMs: 30 });
     expect(t.calls).toBeGreaterThan(1);
-    expect(asked).toEqual([1, 1, t.calls, t.calls, t.calls]);
+    expect(asked).toEqual([1, 1, 1, t.calls, t.calls, t.calls]);
     expect(t.msMin).toBeGreaterThanOrEqual(1);
     expect(t.msMin).toBeLessThan(t.calls);
   });
