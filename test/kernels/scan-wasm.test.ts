@@ -76,7 +76,9 @@ describe('SIMD scan on threads', () => {
   // threadedMinWork 0 sends even these small problems to the threads.
   const threaded = createWasmScan(wasmScanBytes(), { threads: 3, threadedMinWork: 0 })!;
   const single = createWasmScan(wasmScanBytes(), { threads: 1 })!;
-  afterAll(() => threaded.close());
+  // waveFloats 1: every wave as small as it may be (one part per thread), so a call runs in many waves.
+  const waved = createWasmScan(wasmScanBytes(), { threads: 2, threadedMinWork: 0, waveFloats: 1 })!;
+  afterAll(() => Promise.all([threaded.close(), waved.close()]));
 
   // Part boundaries inside a group (d = 9, g = 3 over 4 or more parts), a shared projection, a single batch.
   const cases: CaseSpec[] = [
@@ -85,9 +87,10 @@ describe('SIMD scan on threads', () => {
     { name: 'shared B/C, b=2 d=33', b: 2, d: 33, l: 5, n: 3, bLayout: 'shared', cLayout: 'shared', D: false, z: true, bias: false, softplus: false },
   ];
   for (const spec of cases) {
-    it(`gives the same bits as one thread, and matches the float64 JS scan: ${spec.name}`, () => {
+    it(`gives the same bits as one thread and as many small waves, and matches the float64 JS scan: ${spec.name}`, () => {
       const got = run(threaded, problem(spec, 16, Float32Array));
       expect(got).toEqual(run(single, problem(spec, 16, Float32Array)));
+      expect(run(waved, problem(spec, 16, Float32Array))).toEqual(got);
       const want = run({ forward: scanForward, backward: scanBackward }, problem(spec, 16, Float64Array));
       for (const name of Object.keys(want) as (keyof typeof want)[]) {
         if (want[name]) expect(normalisedError(got[name]!, want[name]!), name).toBeLessThan(1e-5);

@@ -1,9 +1,12 @@
 /**
  * The WebAssembly SIMD build of the fused scan (wasm/scan.c) behind the signatures of core.scanForward and
- * core.scanBackward, for float32 problems. The module runs on its own shared memory: each call copies the
- * inputs in (O(b*d*l + b*n*l) values against O(b*d*l*n) work), splits the (b, d) rows into parts that worker
- * threads run at once (scan-threads.ts), and copies the outputs out. The memory grows to the largest call
- * seen and is reused, which spares the first-write cost of fresh pages on every call.
+ * core.scanBackward, for float32 problems. The module runs on its own shared memory. A call splits the
+ * (b, d) rows into parts, which threads run at once (scan-threads.ts), in waves: a wave copies its rows of
+ * the per-row arrays (u, delta, z, y, ...) in, runs its parts, and copies them out. A wave takes as many parts
+ * as fit WAVE_FLOATS (at least one per thread), so a small call is one wave and a large one never needs
+ * more memory than that (the module's 32-bit memory stops at 4 GiB); besides, the module holds the (b, n, l)
+ * projections, against O(b*d*l*n) work. The memory grows to the largest call seen and is reused, which
+ * spares the first-write cost of fresh pages.
  *
  * The parts are a function of the problem alone (`forwardParts`, `backwardParts`), and a part's gradient sums
  * go to buffers of its own that are added in part order, so the results are the same bits for any number of
@@ -79,8 +82,9 @@ const forwardParts = (p: ScanProblem) => Math.min(MAX_PARTS, p.b * p.d);
 
 /**
  * Backward parts each sum dB and dC over the projection rows they touch; with at most twice as many parts as
- * projection rows, those sums take at most three times dB's and dC's own size (each boundary between parts
- * repeats one row). A shared (d, n) projection is small (d * n4 floats per part) and sets no limit.
+ * projection rows, all parts' sums together take at most three times dB's and dC's own size (each boundary
+ * between parts repeats one row), and a wave holds only its own parts'. A shared (d, n) projection is
+ * small (d * n4 floats per part) and sets no limit.
  */
 export function backwardParts(p: ScanProblem): number {
   const rows = (groups: number) => (groups === 0 ? Infinity : p.b * groups);
@@ -107,6 +111,8 @@ export interface WasmScanOptions {
   threads: number;
   /** Calls with less work (b*d*l*n) run on the calling thread; THREADED_MIN_WORK by default. */
   threadedMinWork?: number;
+  /** Floats of per-row arrays a wave copies in at most; WAVE_FLOATS by default. */
+  waveFloats?: number;
 }
 
 /** Bytes of stack per instance: build.sh's -z stack-size. */
@@ -142,11 +148,19 @@ class Arena {
     return at;
   }
 
-  /** Reserves `size` floats set to 0 at `ready`. */
-  zeros(size: number): number {
-    const at = this.reserve(size);
-    this.fills.push(() => this.view(at, size).fill(0));
-    return at;
+  /** Reserves room for `rows` rows of a per-row array of `width` floats per row; address 0 for an absent array. */
+  rows(x: Vec | null, width: number, rows: number): RowBlock {
+    return { at: x ? this.reserve(rows * width) : 0, width };
+  }
+
+  /** Rows [r0, r1) of x into the block. */
+  load(block: RowBlock, x: Vec | null, r0: number, r1: number): void {
+    if (x) this.view(block.at, (r1 - r0) * block.width).set(x.subarray(r0 * block.width, r1 * block.width));
+  }
+
+  /** The block back into rows [r0, r1) of x. */
+  store(block: RowBlock, x: Vec | null, r0: number, r1: number): void {
+    if (x) x.set(this.view(block.at, (r1 - r0) * block.width), r0 * block.width);
   }
 
   /** Reserves room for a projection in the padded layout and pads it in at `ready`. */
@@ -169,19 +183,53 @@ class Arena {
   }
 }
 
-/** Byte address of row r of a per-row array of `width` floats per row at `base`; 0 stays 0 (absent). */
-const rowAt = (base: number, r: number, width: number) => (base ? base + 4 * r * width : 0);
+/** A wave's rows of one per-row array in the module's memory, and its floats per row. */
+interface RowBlock {
+  at: number;
+  width: number;
+}
 
-/** Copies the arrays every call reads in, and the arguments every part shares up to `bias`. */
-function problemArgs(p: ScanProblem, arena: Arena) {
+/** Byte address of row r of a block (counted from the block's first row); 0 stays 0 (absent). */
+const rowAt = ({ at, width }: RowBlock, r: number) => (at ? at + 4 * r * width : 0);
+
+/** Floats of per-row arrays one wave copies in at most, unless one part per thread needs more: 64 MB. */
+const WAVE_FLOATS = 1 << 24;
+
+/**
+ * Consecutive parts in waves: as many per wave as fit `budget` floats at `floatsPerRow`, and at least
+ * `threads` (each thread then has a part).
+ */
+function waves<T extends { r0: number; r1: number }>(parts: T[], floatsPerRow: number, threads: number, budget: number): T[][] {
+  const largest = Math.max(...parts.map((q) => q.r1 - q.r0));
+  const size = Math.max(threads, Math.floor(budget / (largest * floatsPerRow)));
+  const out: T[][] = [];
+  for (let i = 0; i < parts.length; i += size) out.push(parts.slice(i, i + size));
+  return out;
+}
+
+/** Rows a wave spans. */
+const waveRows = (wave: { r0: number; r1: number }[]) => wave.at(-1)!.r1 - wave[0]!.r0;
+
+/**
+ * The arrays every part reads whole (A, B, C padded, D, bias), copied in at `ready`; blocks for a wave's
+ * rows of u, delta and z; and the arguments of scan_forward / scan_backward up to bias.
+ */
+function problemArgs(p: ScanProblem, arena: Arena, blockRows: number) {
   const layouts = { A: paddedLayout(0, p), B: paddedLayout(p.bGroups, p), C: paddedLayout(p.cGroups, p) };
   const head = [p.b, p.d, p.l, p.n, p.bGroups, p.cGroups, p.softplus ? 1 : 0, p.chunk];
-  const u = arena.input(p.u), delta = arena.input(p.delta), z = arena.input(p.z);
+  const rows = { u: arena.rows(p.u, p.l, blockRows), delta: arena.rows(p.delta, p.l, blockRows), z: arena.rows(p.z, p.l, blockRows) };
   const A = arena.padded(p.A, layouts.A), B = arena.padded(p.B, layouts.B), C = arena.padded(p.C, layouts.C);
   const D = arena.input(p.D), bias = arena.input(p.deltaBias);
-  /** scan_forward / scan_backward's arguments up to bias, for rows [r0, r1). */
-  const args = (r0: number, r1: number) => [...head, r0, r1, rowAt(u, r0, p.l), rowAt(delta, r0, p.l), A, B, C, D, rowAt(z, r0, p.l), bias];
-  return { args, layouts, u, delta, z };
+  /** The arguments up to bias for rows [r0, r1), in a wave whose blocks start at row w0. */
+  const args = (r0: number, r1: number, w0: number) =>
+    [...head, r0, r1, rowAt(rows.u, r0 - w0), rowAt(rows.delta, r0 - w0), A, B, C, D, rowAt(rows.z, r0 - w0), bias];
+  /** Copies rows [r0, r1) of u, delta and z into the blocks. */
+  const load = (r0: number, r1: number) => {
+    arena.load(rows.u, p.u, r0, r1);
+    arena.load(rows.delta, p.delta, r0, r1);
+    arena.load(rows.z, p.z, r0, r1);
+  };
+  return { args, load, rows, layouts };
 }
 
 /** Adds `part` into `sum` from float `offset` on (float32 rounding, as the kernel's own sums). */
@@ -197,6 +245,7 @@ class ScanModule {
   readonly heapStart: number;
 
   readonly threads: number;
+  readonly waveFloats: number;
   private readonly threadedMinWork: number;
 
   constructor(
@@ -206,6 +255,7 @@ class ScanModule {
   ) {
     this.threads = options.threads;
     this.threadedMinWork = options.threadedMinWork ?? THREADED_MIN_WORK;
+    this.waveFloats = options.waveFloats ?? WAVE_FLOATS;
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as ScanExports;
     this.heapStart = (this.exports.__heap_base.value as number) + this.threads * STACK_BYTES;
   }
@@ -232,54 +282,81 @@ class ScanModule {
 function engine(mod: ScanModule): ScanEngine {
   return {
     forward(p, out) {
-      const arena = new Arena(mod.memory, mod.heapStart);
-      const { args } = problemArgs(p, arena);
       const nChunks = out.checkpoints.length / (p.b * p.d * p.n);
-      const y = arena.reserve(out.y.length), last = arena.reserve(out.lastState.length), ck = arena.reserve(out.checkpoints.length);
-      const parts = partition(p.b * p.d, forwardParts(p));
-      const works = parts.map(() => arena.reserve(mod.work('forward_work', p)));
+      const parts = partition(p.b * p.d, forwardParts(p)).map(([r0, r1]) => ({ r0, r1 }));
+      const groups = waves(parts, (p.z ? 4 : 3) * p.l + (nChunks + 1) * p.n, mod.threads, mod.waveFloats); // u, delta, z, y; lastState, checkpoints
+      const blockRows = Math.max(...groups.map(waveRows));
+      const arena = new Arena(mod.memory, mod.heapStart);
+      const { args, load } = problemArgs(p, arena, blockRows);
+      const y = arena.rows(out.y, p.l, blockRows), last = arena.rows(out.lastState, p.n, blockRows);
+      const ck = arena.rows(out.checkpoints, nChunks * p.n, blockRows);
+      const works = Array.from({ length: Math.max(...groups.map((w) => w.length)) }, () => arena.reserve(mod.work('forward_work', p)));
       arena.ready();
-      mod.run('scan_forward', parts.map(([r0, r1], i) => [...args(r0, r1), rowAt(y, r0, p.l), rowAt(last, r0, p.n), rowAt(ck, r0, nChunks * p.n), works[i]!]), p);
-      out.y.set(arena.view(y, out.y.length));
-      out.lastState.set(arena.view(last, out.lastState.length));
-      out.checkpoints.set(arena.view(ck, out.checkpoints.length));
+      for (const wave of groups) {
+        const w0 = wave[0]!.r0, w1 = wave.at(-1)!.r1;
+        load(w0, w1);
+        const calls = wave.map(({ r0, r1 }, i) => [...args(r0, r1, w0), rowAt(y, r0 - w0), rowAt(last, r0 - w0), rowAt(ck, r0 - w0), works[i]!]);
+        mod.run('scan_forward', calls, p);
+        arena.store(y, out.y, w0, w1);
+        arena.store(last, out.lastState, w0, w1);
+        arena.store(ck, out.checkpoints, w0, w1);
+      }
     },
     backward(p, checkpoints, dy, dLast, grads) {
-      const arena = new Arena(mod.memory, mod.heapStart);
-      const { args, layouts, u, delta, z } = problemArgs(p, arena);
       const nChunks = checkpoints.length / (p.b * p.d * p.n);
-      const ck = arena.input(checkpoints), dyAt = arena.input(dy), dLastAt = arena.input(dLast);
-      const n4 = layouts.A.n4;
-      // Each part sums its gradients of the shared inputs into buffers of its own, added up below in part order.
-      const parts = partition(p.b * p.d, backwardParts(p)).map(([r0, r1]) => {
-        const bRows = projectionRows(p.bGroups, p, r0, r1), cRows = projectionRows(p.cGroups, p, r0, r1);
-        return {
-          r0, r1, bRows, cRows,
-          dA: arena.zeros(p.d * n4), dB: arena.zeros(bRows.floats), dC: arena.zeros(cRows.floats),
-          dD: grads.D ? arena.zeros(p.d) : 0, dBias: grads.deltaBias ? arena.zeros(p.d) : 0,
-          work: arena.reserve(mod.work('backward_work', p)),
-        };
-      });
+      const n4 = (p.n + 3) & ~3;
+      const parts = partition(p.b * p.d, backwardParts(p)).map(([r0, r1]) => ({
+        r0, r1, bRows: projectionRows(p.bGroups, p, r0, r1), cRows: projectionRows(p.cGroups, p, r0, r1),
+      }));
+      const groups = waves(parts, (p.z ? 4 : 3) * p.l + (nChunks + 1) * p.n, mod.threads, mod.waveFloats); // u, delta, z, dy; dLast, checkpoints
+      const blockRows = Math.max(...groups.map(waveRows));
+      const arena = new Arena(mod.memory, mod.heapStart);
+      const { args, load, rows, layouts } = problemArgs(p, arena, blockRows);
+      const ck = arena.rows(checkpoints, nChunks * p.n, blockRows), dyRows = arena.rows(dy, p.l, blockRows);
+      const dLastRows = arena.rows(dLast, p.n, blockRows);
+      // A wave's parts each sum their gradients of the shared inputs into a slot of their own; the slots are
+      // added into the sums below in part order, so the result does not depend on which thread ran a part.
+      const most = (f: (part: (typeof parts)[number]) => number) => Math.max(...parts.map(f));
+      const sizes = { dA: p.d * n4, dB: most((q) => q.bRows.floats), dC: most((q) => q.cRows.floats), dD: grads.D ? p.d : 0, dBias: grads.deltaBias ? p.d : 0 };
+      const slots = Array.from({ length: Math.max(...groups.map((w) => w.length)) }, () => ({
+        dA: arena.reserve(sizes.dA), dB: arena.reserve(sizes.dB), dC: arena.reserve(sizes.dC),
+        dD: sizes.dD ? arena.reserve(sizes.dD) : 0, dBias: sizes.dBias ? arena.reserve(sizes.dBias) : 0,
+        work: arena.reserve(mod.work('backward_work', p)),
+      }));
       arena.ready();
-      // du, ddelta and dz overwrite u, delta and z (scan.c says why that is safe).
-      mod.run('scan_backward', parts.map((part) => [
-        ...args(part.r0, part.r1), rowAt(ck, part.r0, nChunks * p.n), rowAt(dyAt, part.r0, p.l), rowAt(dLastAt, part.r0, p.n),
-        rowAt(u, part.r0, p.l), rowAt(delta, part.r0, p.l), part.dA, part.dB, part.dC, part.dD, grads.z ? rowAt(z, part.r0, p.l) : 0, part.dBias,
-        part.bRows.first, part.cRows.first, part.work,
-      ]), p);
-      grads.u.set(arena.view(u, grads.u.length));
-      grads.delta.set(arena.view(delta, grads.delta.length));
-      if (grads.z) grads.z.set(arena.view(z, grads.z.length));
       const sums = { A: new Float32Array(paddedSize(layouts.A)), B: new Float32Array(paddedSize(layouts.B)), C: new Float32Array(paddedSize(layouts.C)) };
       const D = grads.D ? new Float32Array(p.d) : null, bias = grads.deltaBias ? new Float32Array(p.d) : null;
       scratchTally.js += 4 * (sums.A.length + sums.B.length + sums.C.length + 2 * p.d);
       const rowFloats = (groups: number) => (groups === 0 ? 0 : p.l * n4);
-      for (const part of parts) {
-        addInto(sums.A, arena.view(part.dA, p.d * n4), 0);
-        addInto(sums.B, arena.view(part.dB, part.bRows.floats), part.bRows.first * rowFloats(p.bGroups));
-        addInto(sums.C, arena.view(part.dC, part.cRows.floats), part.cRows.first * rowFloats(p.cGroups));
-        if (D) addInto(D, arena.view(part.dD, p.d), 0);
-        if (bias) addInto(bias, arena.view(part.dBias, p.d), 0);
+      for (const wave of groups) {
+        const w0 = wave[0]!.r0, w1 = wave.at(-1)!.r1;
+        load(w0, w1);
+        arena.load(ck, checkpoints, w0, w1);
+        arena.load(dyRows, dy, w0, w1);
+        arena.load(dLastRows, dLast, w0, w1);
+        for (const slot of slots) {
+          for (const name of ['dA', 'dB', 'dC', 'dD', 'dBias'] as const) if (slot[name]) arena.view(slot[name], sizes[name]).fill(0);
+        }
+        // du, ddelta and dz overwrite u, delta and z (scan.c says why that is safe).
+        const calls = wave.map((part, i) => {
+          const slot = slots[i]!, r = part.r0 - w0;
+          return [
+            ...args(part.r0, part.r1, w0), rowAt(ck, r), rowAt(dyRows, r), rowAt(dLastRows, r), rowAt(rows.u, r), rowAt(rows.delta, r),
+            slot.dA, slot.dB, slot.dC, slot.dD, grads.z ? rowAt(rows.z, r) : 0, slot.dBias, part.bRows.first, part.cRows.first, slot.work,
+          ];
+        });
+        mod.run('scan_backward', calls, p);
+        arena.store(rows.u, grads.u, w0, w1);
+        arena.store(rows.delta, grads.delta, w0, w1);
+        arena.store(rows.z, grads.z, w0, w1);
+        wave.forEach((part, i) => {
+          const slot = slots[i]!;
+          addInto(sums.A, arena.view(slot.dA, sizes.dA), 0);
+          addInto(sums.B, arena.view(slot.dB, part.bRows.floats), part.bRows.first * rowFloats(p.bGroups));
+          addInto(sums.C, arena.view(slot.dC, part.cRows.floats), part.cRows.first * rowFloats(p.cGroups));
+          if (D) addInto(D, arena.view(slot.dD, p.d), 0);
+          if (bias) addInto(bias, arena.view(slot.dBias, p.d), 0);
+        });
       }
       if (D) grads.D!.set(D);
       if (bias) grads.deltaBias!.set(bias);
