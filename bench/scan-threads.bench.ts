@@ -2,13 +2,15 @@
  * How the SIMD scan (kernels/scan/fused/wasm-scan.ts) scales with threads: forward and forward+backward at
  * Mamba's shapes (b=2, d=256, n=16, selective B/C, D, z, deltaBias, softplus, l=2048), on 1, 2, 4, ... threads
  * up to the core count, each as a speed-up over 1 thread measured in this run; and whether every thread count
- * gives the same bits as 1 thread (it must: the parts depend on the problem only).
+ * gives the same bits as 1 thread (it must: the parts depend on the problem only). Then one large call
+ * (b=4, d=1024, l=4096) in waves of at most 64 MB (the default) against one wave holding every row: the
+ * module's peak memory and the time, forward and backward.
  * The engine is called directly on Float32Arrays, so tfjs's own overhead is not in these times.
  * Run: npx tsx bench/scan-threads.bench.ts   (writes build/bench/scan-threads.json)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { chunkCount, checkpointInterval, type ScanProblem } from '../kernels/scan/fused/core.ts';
+import { chunkCount, checkpointInterval, scratchTally, type ScanProblem } from '../kernels/scan/fused/core.ts';
 import { createWasmScan, MAX_PARTS, wasmScanBytes, type WasmScan } from '../kernels/scan/fused/wasm-scan.ts';
 import { measure, type Timing } from './timing.ts';
 
@@ -17,8 +19,7 @@ const REPEATS = 9;
 const OUT_DIR = 'build/bench';
 
 /** Deterministic inputs in the ranges of bench/scan.bench.ts (A negative, delta before softplus in [-3, 1]). */
-function makeProblem(): ScanProblem {
-  const { b, d, n, l } = SHAPE;
+function makeProblem({ b, d, n, l } = SHAPE): ScanProblem {
   let state = 12345;
   const rand = (lo: number, hi: number) => lo + (hi - lo) * ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
   const array = (size: number, lo: number, hi: number) => Float32Array.from({ length: size }, () => rand(lo, hi));
@@ -67,10 +68,29 @@ for (const threads of counts) {
   console.log(`| ${threads} | ${forward.wallMs.toFixed(1)} | ${(one.forward.wallMs / forward.wallMs).toFixed(2)}x | ${forwardBackward.wallMs.toFixed(1)} | ${(one.forwardBackward.wallMs / forwardBackward.wallMs).toFixed(2)}x | ${row.sameBitsAsOne ? 'yes' : 'NO'} |`);
   await engine.close();
 }
+// Waves: the module's memory for one large call, in waves (default) and in one wave.
+const LARGE = { b: 4, d: 1024, n: 16, l: 4096 };
+const large = makeProblem(LARGE);
+const largeDy = new Float32Array(LARGE.b * LARGE.d * LARGE.l).fill(1);
+const waveRows: { waves: string; peakMB: number; forwardBackwardMs: number; sameBits: boolean }[] = [];
+let waveReference: ReturnType<typeof runOnce> | null = null;
+console.log(`\none call at b=${LARGE.b} d=${LARGE.d} l=${LARGE.l}, ${Math.min(2, cores)} threads`);
+console.log('| waves | module peak MB | forward+backward ms | same bits |');
+console.log('|---|---|---|---|');
+for (const [label, waveFloats] of [['at most 64 MB (default)', undefined], ['one wave', Infinity]] as const) {
+  const engine = createWasmScan(wasmScanBytes(), { threads: Math.min(2, cores), waveFloats })!;
+  scratchTally.wasmPeak = 0;
+  const started = performance.now();
+  const result = runOnce(engine, large, largeDy);
+  const row = { waves: label, peakMB: scratchTally.wasmPeak / 2 ** 20, forwardBackwardMs: performance.now() - started, sameBits: sameBits(result, (waveReference ??= result)) };
+  waveRows.push(row);
+  console.log(`| ${label} | ${row.peakMB.toFixed(0)} | ${row.forwardBackwardMs.toFixed(0)} | ${row.sameBits ? 'yes' : 'NO'} |`);
+  await engine.close();
+}
 const loadAfter = loadavg()[0]!;
 console.log(`load average (1 min) before / after: ${loadBefore.toFixed(2)} / ${loadAfter.toFixed(2)}`);
-writeFileSync(`${OUT_DIR}/scan-threads.json`, JSON.stringify({ shape: SHAPE, cores, repeats: REPEATS, rows, loadAverage: { before: loadBefore, after: loadAfter } }, null, 2));
-if (rows.some((r) => !r.sameBitsAsOne)) {
-  console.error('a thread count changed the results');
+writeFileSync(`${OUT_DIR}/scan-threads.json`, JSON.stringify({ shape: SHAPE, cores, repeats: REPEATS, rows, waves: { shape: LARGE, rows: waveRows }, loadAverage: { before: loadBefore, after: loadAfter } }, null, 2));
+if (rows.some((r) => !r.sameBitsAsOne) || waveRows.some((r) => !r.sameBits)) {
+  console.error('a thread count or the waves changed the results');
   process.exit(1);
 }

@@ -10,17 +10,11 @@
 import { z } from 'zod';
 import { defineExperiment } from '../../engine/contract.ts';
 import { adapterLabel, settleGpu, setupWebGPU } from '../../kernels/webgpu/index.ts';
-import { measureTimings, summarise, type Measured } from '../scan-scaling/measure.ts';
+import { measureTimings, summarise, sweepParams, type Measured } from '../scan-scaling/measure.ts';
 import { attentionWorkload, scanWorkload } from '../scan-scaling/workloads.ts';
 
-const paramsSchema = z.object({
-  batch: z.number().int().positive(),
-  width: z.number().int().positive(),
-  dState: z.number().int().positive(),
-  lengths: z.array(z.number().int().positive()).min(2),
-  /** Attention's (b, l, l) scores must fit one storage binding (2 GiB on the H200): it runs only up to this length. */
-  attentionMaxLength: z.number().int().positive(),
-  repeats: z.number().int().min(3),
+// Attention's (b, l, l) scores must fit one storage binding (2 GiB on the H200): attentionMaxLength.
+const paramsSchema = sweepParams.extend({
   /** Sweeps, one after another; the result is the median over them, and the table shows each one's crossover. */
   rounds: z.number().int().positive(),
   /** Each timing runs back-to-back calls for about this long, so waiting for the queue is not timed per call. */

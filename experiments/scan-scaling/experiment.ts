@@ -8,19 +8,12 @@ import { z } from 'zod';
 import { defineExperiment, type Row } from '../../engine/contract.ts';
 import * as tf from '../../kernels/tf.ts';
 import { autoScanImpl, fusedScanThreads } from '../../kernels/index.ts';
-import { measureTimings, summarise, type Measured } from './measure.ts';
+import { measureTimings, summarise, sweepParams, type Measured } from './measure.ts';
 import { attentionWorkload, scanWorkload } from './workloads.ts';
 
-const paramsSchema = z.object({
-  batch: z.number().int().positive(),
-  width: z.number().int().positive(),
-  dState: z.number().int().positive(),
-  lengths: z.array(z.number().int().positive()).min(2),
+const paramsSchema = sweepParams.extend({
   /** The reference op loop costs seconds per thousand steps: it runs only up to this length. */
   referenceMaxLength: z.number().int().positive(),
-  /** Attention's (b, l, l) scores: it runs only up to this length. */
-  attentionMaxLength: z.number().int().positive(),
-  repeats: z.number().int().min(3),
 });
 type Params = z.output<typeof paramsSchema>;
 

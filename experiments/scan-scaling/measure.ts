@@ -5,11 +5,23 @@
  * medians show how far a result moves with the machine's state over time (a GPU's clocks, say), and the
  * result is the median over rounds.
  */
+import { z } from 'zod';
 import type { Json, Row, RunContext } from '../../engine/contract.ts';
 import { crossoverLength, logLogSlope } from './crossover.ts';
 import type { Pass, Workload } from './workloads.ts';
 
 export const PASSES: Pass[] = ['forward', 'forward+backward'];
+
+/** The params of a sweep, which each scan-scaling experiment extends with its own. */
+export const sweepParams = z.object({
+  batch: z.number().int().positive(),
+  width: z.number().int().positive(),
+  dState: z.number().int().positive(),
+  lengths: z.array(z.number().int().positive()).min(2),
+  /** Attention's (b, l, l) scores must fit the backend's largest buffer: it runs only up to this length. */
+  attentionMaxLength: z.number().int().positive(),
+  repeats: z.number().int().min(3),
+});
 
 /** One implementation measured and the lengths it runs at. */
 export interface Measured {

@@ -35,7 +35,6 @@ export type ScanFunction = (typeof LAYOUT.FUNCTIONS)[number];
 const START_TIMEOUT_MS = 30_000;
 
 export interface ScanThreads {
-  readonly size: number;
   /** Runs fn(...args) for every part's args on the threads; returns once every part is done. */
   run(fn: ScanFunction, parts: readonly (readonly number[])[]): void;
   /** Stops the threads (they would otherwise end with the process: they do not keep it alive). */
@@ -80,7 +79,6 @@ export function startScanThreads(module: WebAssembly.Module, memory: WebAssembly
   };
 
   return {
-    size: workers.length,
     run(fn, parts) {
       if (parts.length > maxParts) throw new Error(`scan threads: ${parts.length} parts, at most ${maxParts}`);
       if (!started) {

@@ -92,15 +92,15 @@ export function backwardParts(p: ScanProblem): number {
 }
 
 /**
- * The projection rows (of a (b, g, n, l) B or C) that rows [r0, r1) read: from `first` on, `count` of them.
- * Row (bi, di) reads projection row bi * g + floor(di / (d / g)), which never decreases along the rows, so the
- * range is contiguous. A shared (d, n) projection is one row of d * n4 floats here: first 0, count 1.
+ * The projection rows (of a (b, g, n, l) B or C) that rows [r0, r1) read: the first, and the floats of all of
+ * them. Row (bi, di) reads projection row bi * g + floor(di / (d / g)), which never decreases along the rows,
+ * so the range is contiguous. A shared (d, n) projection is one row of d * n4 floats here.
  */
 function projectionRows(groups: number, p: ScanProblem, r0: number, r1: number) {
-  if (groups === 0) return { first: 0, count: 1, floats: p.d * ((p.n + 3) & ~3) };
+  if (groups === 0) return { first: 0, floats: p.d * ((p.n + 3) & ~3) };
   const of = (r: number) => Math.floor(r / p.d) * groups + Math.floor((r % p.d) / (p.d / groups));
-  const first = of(r0), count = of(r1 - 1) - first + 1;
-  return { first, count, floats: count * p.l * ((p.n + 3) & ~3) };
+  const first = of(r0);
+  return { first, floats: (of(r1 - 1) - first + 1) * p.l * ((p.n + 3) & ~3) };
 }
 
 /** Below this much work (b*d*l*n state updates) one thread runs the call: waking the others costs more. */
@@ -207,14 +207,19 @@ function waves<T extends { r0: number; r1: number }>(parts: T[], floatsPerRow: n
   return out;
 }
 
-/** Rows a wave spans. */
-const waveRows = (wave: { r0: number; r1: number }[]) => wave.at(-1)!.r1 - wave[0]!.r0;
-
 /**
- * The arrays every part reads whole (A, B, C padded, D, bias), copied in at `ready`; blocks for a wave's
- * rows of u, delta and z; and the arguments of scan_forward / scan_backward up to bias.
+ * What forward and backward share: the parts in waves (each wave moves u, delta and z, three or four
+ * (l)-rows of per-row arrays with y or dy, and (nChunks + 1) n-rows with the checkpoints and the last state),
+ * an arena with blocks for a wave's rows, the arrays every part reads whole (A, B, C padded, D, bias, copied
+ * in at `ready`), and the arguments of scan_forward / scan_backward up to bias.
  */
-function problemArgs(p: ScanProblem, arena: Arena, blockRows: number) {
+function callLayout<T extends { r0: number; r1: number }>(mod: ScanModule, p: ScanProblem, parts: T[], nChunks: number) {
+  const floatsPerRow = (p.z ? 4 : 3) * p.l + (nChunks + 1) * p.n;
+  const groups = waves(parts, floatsPerRow, mod.threads, mod.waveFloats);
+  /** The first row of a wave and the row past its last. */
+  const span = (wave: T[]) => [wave[0]!.r0, wave.at(-1)!.r1] as const;
+  const blockRows = Math.max(...groups.map((wave) => span(wave)[1] - span(wave)[0]));
+  const arena = new Arena(mod.memory, mod.heapStart);
   const layouts = { A: paddedLayout(0, p), B: paddedLayout(p.bGroups, p), C: paddedLayout(p.cGroups, p) };
   const head = [p.b, p.d, p.l, p.n, p.bGroups, p.cGroups, p.softplus ? 1 : 0, p.chunk];
   const rows = { u: arena.rows(p.u, p.l, blockRows), delta: arena.rows(p.delta, p.l, blockRows), z: arena.rows(p.z, p.l, blockRows) };
@@ -229,7 +234,8 @@ function problemArgs(p: ScanProblem, arena: Arena, blockRows: number) {
     arena.load(rows.delta, p.delta, r0, r1);
     arena.load(rows.z, p.z, r0, r1);
   };
-  return { args, load, rows, layouts };
+  // Waves are equally long but the last: the most parts one holds, each with its own scratch.
+  return { groups, slots: groups[0]!.length, blockRows, arena, args, load, span, rows, layouts };
 }
 
 /** Adds `part` into `sum` from float `offset` on (float32 rounding, as the kernel's own sums). */
@@ -245,6 +251,7 @@ class ScanModule {
   readonly heapStart: number;
 
   readonly threads: number;
+  private readonly stackTops: number[];
   readonly waveFloats: number;
   private readonly threadedMinWork: number;
 
@@ -257,7 +264,10 @@ class ScanModule {
     this.threadedMinWork = options.threadedMinWork ?? THREADED_MIN_WORK;
     this.waveFloats = options.waveFloats ?? WAVE_FLOATS;
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as ScanExports;
-    this.heapStart = (this.exports.__heap_base.value as number) + this.threads * STACK_BYTES;
+    // Thread i's stack is the STACK_BYTES below stackTops[i], past the module's own data and first stack.
+    const base = this.exports.__heap_base.value as number;
+    this.stackTops = Array.from({ length: this.threads }, (_, i) => base + (i + 1) * STACK_BYTES);
+    this.heapStart = base + this.threads * STACK_BYTES;
   }
 
   work(fn: 'forward_work' | 'backward_work', p: ScanProblem): number {
@@ -267,8 +277,7 @@ class ScanModule {
   /** fn(...args) for each part's args: on the threads when there are several and the work pays for them. */
   run(fn: ScanFunction, parts: number[][], p: ScanProblem): void {
     if (this.threads > 1 && parts.length > 1 && p.b * p.d * p.l * p.n >= this.threadedMinWork) {
-      const base = this.exports.__heap_base.value as number;
-      this.pool ??= startScanThreads(this.module, this.memory, Array.from({ length: this.threads }, (_, i) => base + (i + 1) * STACK_BYTES), MAX_PARTS);
+      this.pool ??= startScanThreads(this.module, this.memory, this.stackTops, MAX_PARTS);
       this.pool.run(fn, parts);
     } else for (const args of parts) this.exports[fn](...args);
   }
@@ -284,16 +293,13 @@ function engine(mod: ScanModule): ScanEngine {
     forward(p, out) {
       const nChunks = out.checkpoints.length / (p.b * p.d * p.n);
       const parts = partition(p.b * p.d, forwardParts(p)).map(([r0, r1]) => ({ r0, r1 }));
-      const groups = waves(parts, (p.z ? 4 : 3) * p.l + (nChunks + 1) * p.n, mod.threads, mod.waveFloats); // u, delta, z, y; lastState, checkpoints
-      const blockRows = Math.max(...groups.map(waveRows));
-      const arena = new Arena(mod.memory, mod.heapStart);
-      const { args, load } = problemArgs(p, arena, blockRows);
+      const { groups, slots, blockRows, arena, args, load, span } = callLayout(mod, p, parts, nChunks);
       const y = arena.rows(out.y, p.l, blockRows), last = arena.rows(out.lastState, p.n, blockRows);
       const ck = arena.rows(out.checkpoints, nChunks * p.n, blockRows);
-      const works = Array.from({ length: Math.max(...groups.map((w) => w.length)) }, () => arena.reserve(mod.work('forward_work', p)));
+      const works = Array.from({ length: slots }, () => arena.reserve(mod.work('forward_work', p)));
       arena.ready();
       for (const wave of groups) {
-        const w0 = wave[0]!.r0, w1 = wave.at(-1)!.r1;
+        const [w0, w1] = span(wave);
         load(w0, w1);
         const calls = wave.map(({ r0, r1 }, i) => [...args(r0, r1, w0), rowAt(y, r0 - w0), rowAt(last, r0 - w0), rowAt(ck, r0 - w0), works[i]!]);
         mod.run('scan_forward', calls, p);
@@ -304,45 +310,40 @@ function engine(mod: ScanModule): ScanEngine {
     },
     backward(p, checkpoints, dy, dLast, grads) {
       const nChunks = checkpoints.length / (p.b * p.d * p.n);
-      const n4 = (p.n + 3) & ~3;
       const parts = partition(p.b * p.d, backwardParts(p)).map(([r0, r1]) => ({
         r0, r1, bRows: projectionRows(p.bGroups, p, r0, r1), cRows: projectionRows(p.cGroups, p, r0, r1),
       }));
-      const groups = waves(parts, (p.z ? 4 : 3) * p.l + (nChunks + 1) * p.n, mod.threads, mod.waveFloats); // u, delta, z, dy; dLast, checkpoints
-      const blockRows = Math.max(...groups.map(waveRows));
-      const arena = new Arena(mod.memory, mod.heapStart);
-      const { args, load, rows, layouts } = problemArgs(p, arena, blockRows);
+      const { groups, slots, blockRows, arena, args, load, span, rows, layouts } = callLayout(mod, p, parts, nChunks);
       const ck = arena.rows(checkpoints, nChunks * p.n, blockRows), dyRows = arena.rows(dy, p.l, blockRows);
       const dLastRows = arena.rows(dLast, p.n, blockRows);
       // A wave's parts each sum their gradients of the shared inputs into a slot of their own; the slots are
       // added into the sums below in part order, so the result does not depend on which thread ran a part.
       const most = (f: (part: (typeof parts)[number]) => number) => Math.max(...parts.map(f));
-      const sizes = { dA: p.d * n4, dB: most((q) => q.bRows.floats), dC: most((q) => q.cRows.floats), dD: grads.D ? p.d : 0, dBias: grads.deltaBias ? p.d : 0 };
-      const slots = Array.from({ length: Math.max(...groups.map((w) => w.length)) }, () => ({
+      const sizes = { dA: paddedSize(layouts.A), dB: most((q) => q.bRows.floats), dC: most((q) => q.cRows.floats), dD: grads.D ? p.d : 0, dBias: grads.deltaBias ? p.d : 0 };
+      const slot = Array.from({ length: slots }, () => ({
         dA: arena.reserve(sizes.dA), dB: arena.reserve(sizes.dB), dC: arena.reserve(sizes.dC),
         dD: sizes.dD ? arena.reserve(sizes.dD) : 0, dBias: sizes.dBias ? arena.reserve(sizes.dBias) : 0,
         work: arena.reserve(mod.work('backward_work', p)),
       }));
       arena.ready();
-      const sums = { A: new Float32Array(paddedSize(layouts.A)), B: new Float32Array(paddedSize(layouts.B)), C: new Float32Array(paddedSize(layouts.C)) };
+      const sums = { A: new Float32Array(sizes.dA), B: new Float32Array(paddedSize(layouts.B)), C: new Float32Array(paddedSize(layouts.C)) };
       const D = grads.D ? new Float32Array(p.d) : null, bias = grads.deltaBias ? new Float32Array(p.d) : null;
       scratchTally.js += 4 * (sums.A.length + sums.B.length + sums.C.length + 2 * p.d);
-      const rowFloats = (groups: number) => (groups === 0 ? 0 : p.l * n4);
+      /** Where projection row `first` starts in a (b, g, l, n4) gradient; a shared one has just the one row. */
+      const offset = (groups: number, first: number) => (groups === 0 ? 0 : first * p.l * layouts.A.n4);
       for (const wave of groups) {
-        const w0 = wave[0]!.r0, w1 = wave.at(-1)!.r1;
+        const [w0, w1] = span(wave);
         load(w0, w1);
         arena.load(ck, checkpoints, w0, w1);
         arena.load(dyRows, dy, w0, w1);
         arena.load(dLastRows, dLast, w0, w1);
-        for (const slot of slots) {
-          for (const name of ['dA', 'dB', 'dC', 'dD', 'dBias'] as const) if (slot[name]) arena.view(slot[name], sizes[name]).fill(0);
-        }
+        for (const s of slot) for (const name of ['dA', 'dB', 'dC', 'dD', 'dBias'] as const) if (s[name]) arena.view(s[name], sizes[name]).fill(0);
         // du, ddelta and dz overwrite u, delta and z (scan.c says why that is safe).
         const calls = wave.map((part, i) => {
-          const slot = slots[i]!, r = part.r0 - w0;
+          const s = slot[i]!, r = part.r0 - w0;
           return [
             ...args(part.r0, part.r1, w0), rowAt(ck, r), rowAt(dyRows, r), rowAt(dLastRows, r), rowAt(rows.u, r), rowAt(rows.delta, r),
-            slot.dA, slot.dB, slot.dC, slot.dD, grads.z ? rowAt(rows.z, r) : 0, slot.dBias, part.bRows.first, part.cRows.first, slot.work,
+            s.dA, s.dB, s.dC, s.dD, grads.z ? rowAt(rows.z, r) : 0, s.dBias, part.bRows.first, part.cRows.first, s.work,
           ];
         });
         mod.run('scan_backward', calls, p);
@@ -350,12 +351,12 @@ function engine(mod: ScanModule): ScanEngine {
         arena.store(rows.delta, grads.delta, w0, w1);
         arena.store(rows.z, grads.z, w0, w1);
         wave.forEach((part, i) => {
-          const slot = slots[i]!;
-          addInto(sums.A, arena.view(slot.dA, sizes.dA), 0);
-          addInto(sums.B, arena.view(slot.dB, part.bRows.floats), part.bRows.first * rowFloats(p.bGroups));
-          addInto(sums.C, arena.view(slot.dC, part.cRows.floats), part.cRows.first * rowFloats(p.cGroups));
-          if (D) addInto(D, arena.view(slot.dD, p.d), 0);
-          if (bias) addInto(bias, arena.view(slot.dBias, p.d), 0);
+          const s = slot[i]!;
+          addInto(sums.A, arena.view(s.dA, sizes.dA), 0);
+          addInto(sums.B, arena.view(s.dB, part.bRows.floats), offset(p.bGroups, part.bRows.first));
+          addInto(sums.C, arena.view(s.dC, part.cRows.floats), offset(p.cGroups, part.cRows.first));
+          if (D) addInto(D, arena.view(s.dD, p.d), 0);
+          if (bias) addInto(bias, arena.view(s.dBias, p.d), 0);
         });
       }
       if (D) grads.D!.set(D);
