@@ -56,6 +56,29 @@ export interface DataAccess {
   read(datasetId: string, file: string): Promise<Buffer>;
 }
 
+/** A named typed array of a checkpoint: weights, optimizer moments, anything a run must restore. */
+export interface CheckpointArray {
+  dtype: 'float32' | 'int32';
+  shape: number[];
+  data: Float32Array | Int32Array;
+}
+
+/** What a long run saves to resume from: small JSON (step, epoch, RNG states, data cursor) plus arrays. */
+export interface CheckpointState {
+  meta: Json;
+  arrays: Record<string, CheckpointArray>;
+}
+
+/**
+ * Scratch space of one run (one cell), keyed like its result and outside the final artifact.
+ * `save` replaces the previous checkpoint atomically (a kill mid-save leaves the old one); `load`
+ * returns the newest complete checkpoint, or null on a fresh start. Finished runs lose their scratch.
+ */
+export interface Checkpoint {
+  save(state: CheckpointState): Promise<void>;
+  load(): Promise<CheckpointState | null>;
+}
+
 export interface RunContext<P> {
   experimentId: string;
   profile: Profile;
