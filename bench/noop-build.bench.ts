@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../engine/project.ts';
+import { REPO_ROOT } from '../engine/commands/project.ts';
 import { median } from './timing.ts';
 
 const PROFILE = process.env.NOOP_BENCH_PROFILE ?? 'smoke';

@@ -17,9 +17,9 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { PROFILES, type Profile } from './contract.ts';
-import { parseAvailableBackends, parseBackendRequest } from './backend.ts';
-import { stderrTerminal, systemClock } from './effects.ts';
-import { REPO_ROOT } from './project.ts';
+import { parseAvailableBackends, parseBackendRequest } from './plan/backend.ts';
+import { stderrTerminal, systemClock } from './commands/effects.ts';
+import { REPO_ROOT } from './commands/project.ts';
 import {
   checkCommand,
   cleanTmpCommand,
@@ -30,7 +30,7 @@ import {
   reportCommand,
   runCommand,
   type CommandOptions,
-} from './commands.ts';
+} from './commands/commands.ts';
 
 const USAGE = `usage: engine/cli.ts <report|figure <id>|pdf|explain <id>|check|list|run [<id>...]|clean-tmp>
   [--profile smoke|local|paper] [--jobs n] [--frozen] [--backend auto|wasm|cpu|tensorflow|webgpu] [--root dir]`;

@@ -6,13 +6,13 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildExperiments, type ExperimentsBuild } from '../../engine/experiments-build.ts';
-import { systemClock } from '../../engine/effects.ts';
-import { openSession } from '../../engine/session.ts';
-import { planExperiments } from '../../engine/plan.ts';
-import { verifyArtifact } from '../../engine/store.ts';
-import { loadResults } from '../../engine/results.ts';
-import { FingerprintCache } from '../../engine/fingerprints.ts';
+import { buildExperiments, type ExperimentsBuild } from '../../engine/run/build.ts';
+import { systemClock } from '../../engine/commands/effects.ts';
+import { openSession } from '../../engine/commands/session.ts';
+import { planExperiments } from '../../engine/plan/plan.ts';
+import { verifyArtifact } from '../../engine/store/store.ts';
+import { loadResults } from '../../engine/store/results.ts';
+import { FingerprintCache } from '../../engine/files/fingerprints.ts';
 import { captureTerminal, makeProject, runCli, type FixtureProject } from './fixture.ts';
 
 let project: FixtureProject;

@@ -6,8 +6,8 @@ import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, syml
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { REPO_ROOT } from '../../engine/project.ts';
-import type { Terminal } from '../../engine/effects.ts';
+import { REPO_ROOT } from '../../engine/commands/project.ts';
+import type { Terminal } from '../../engine/commands/effects.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'engine');
 
@@ -72,12 +72,12 @@ export function captureTerminal(): Terminal & { text(): string } {
   return { isTTY: false, columns: 120, write: (t) => void (text += t), text: () => text };
 }
 
-/** Pids of the worker processes (engine/worker.ts) whose parent is `parentPid`. */
+/** Pids of the worker processes (engine/run/worker.ts) whose parent is `parentPid`. */
 export function workerPids(parentPid: number): number[] {
   try {
     return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(parentPid)], { encoding: 'utf8' })
       .split('\n')
-      .filter((line) => line.includes('engine/worker.ts'))
+      .filter((line) => line.includes('engine/run/worker.ts'))
       .map((line) => Number(line.trim().split(/\s+/)[0]));
   } catch {
     return []; // ps exits 1 when there is no such process

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openSession } from '../../engine/session.ts';
-import { probeGpu } from '../../engine/gpu-probe.ts';
+import { openSession } from '../../engine/commands/session.ts';
+import { probeGpu } from '../../engine/plan/gpu-probe.ts';
 import { makeProject, type FixtureProject } from './fixture.ts';
 
 /** A stand-in for kernels/webgpu/probe.ts that answers `answer` and counts its runs in probes.txt. */

@@ -5,9 +5,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { processAlive } from '../../engine/fsx.ts';
-import { FingerprintCache } from '../../engine/fingerprints.ts';
-import { verifyArtifact } from '../../engine/store.ts';
+import { processAlive } from '../../engine/files/fsx.ts';
+import { FingerprintCache } from '../../engine/files/fingerprints.ts';
+import { verifyArtifact } from '../../engine/store/store.ts';
 import { makeProject, runCli, waitFor, workerPids, type FixtureProject } from './fixture.ts';
 
 // One project for all three: each test builds its own profile, so each starts with its keys unbuilt.

@@ -7,9 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendName } from '../../engine/contract.ts';
-import { explainChange } from '../../engine/explain.ts';
-import { planExperiments, type PlanEntry } from '../../engine/plan.ts';
-import { openSession } from '../../engine/session.ts';
+import { explainChange } from '../../engine/plan/explain.ts';
+import { planExperiments, type PlanEntry } from '../../engine/plan/plan.ts';
+import { openSession } from '../../engine/commands/session.ts';
 import { makeProject, type FixtureProject } from './fixture.ts';
 
 let project: FixtureProject;

@@ -9,7 +9,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../engine/project.ts';
+import { REPO_ROOT } from '../../engine/commands/project.ts';
 import { makeProject, runCli, type FixtureProject } from './fixture.ts';
 
 let project: FixtureProject;

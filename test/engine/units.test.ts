@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { gitState } from '../../engine/environment.ts';
-import { acquireLock } from '../../engine/lock.ts';
-import { createProgressDisplay } from '../../engine/progress.ts';
-import { createResultsWriter, resultFiles } from '../../engine/results.ts';
+import { gitState } from '../../engine/run/environment.ts';
+import { acquireLock } from '../../engine/store/lock.ts';
+import { createProgressDisplay } from '../../engine/run/progress.ts';
+import { createResultsWriter, resultFiles } from '../../engine/store/results.ts';
 import { captureTerminal } from './fixture.ts';
 
 let dir: string;

@@ -3,13 +3,13 @@
  * store already holds a verified artifact for that key (a hit) or the experiment must run (a miss).
  */
 import { existsSync } from 'node:fs';
-import type { BackendName, KeyComponents, Manifest, Profile } from './contract.ts';
+import type { BackendName, KeyComponents, Manifest, Profile } from '../contract.ts';
 import type { CatalogIndex, ExperimentEntry } from './catalog.ts';
-import type { FingerprintCache } from './fingerprints.ts';
+import type { FingerprintCache } from '../files/fingerprints.ts';
 import { backendFor } from './backend.ts';
 import { fingerprintData } from './data.ts';
 import { cacheKey } from './key.ts';
-import { artifactDir, listArtifacts, readFailure, verifyArtifact, type StoredArtifact } from './store.ts';
+import { artifactDir, listArtifacts, readFailure, verifyArtifact, type StoredArtifact } from '../store/store.ts';
 
 interface PlanBase {
   experimentId: string;

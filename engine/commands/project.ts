@@ -5,7 +5,7 @@
 import { join, relative, resolve, sep } from 'node:path';
 
 /** The repository this engine belongs to: the default project root. */
-export const REPO_ROOT = resolve(import.meta.dirname, '..');
+export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
 export interface ProjectPaths {
   root: string;

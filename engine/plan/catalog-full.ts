@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Catalog, CatalogEntry, FigureSpec, FiguresModule, TableSpec } from './contract.ts';
+import type { Catalog, CatalogEntry, FigureSpec, FiguresModule, TableSpec } from '../contract.ts';
 import type { CatalogIndex } from './catalog.ts';
 
 export async function loadCatalog(root: string, index: CatalogIndex): Promise<Catalog> {

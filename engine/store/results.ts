@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Json, Manifest, Results, ResultsWriter, Row } from './contract.ts';
-import { prettyJson, rowsJson } from './hash.ts';
-import { writeFileAtomic } from './fsx.ts';
+import type { Json, Manifest, Results, ResultsWriter, Row } from '../contract.ts';
+import { prettyJson, rowsJson } from '../files/hash.ts';
+import { writeFileAtomic } from '../files/fsx.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const RESERVED = new Set(['manifest', 'metrics']);

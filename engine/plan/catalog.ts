@@ -6,12 +6,12 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson, sha256 } from './hash.ts';
-import { importGraphs, mergeGraphs, type ImportGraph } from './graph.ts';
+import { canonicalJson, sha256 } from '../files/hash.ts';
+import { importGraphs, mergeGraphs, type ImportGraph } from '../files/graph.ts';
 import { describeModules, type Described, type ExperimentFacts } from './facts.ts';
-import type { FingerprintCache } from './fingerprints.ts';
-import { projectPaths, repoPath } from './project.ts';
-import { BACKENDS, type BackendName } from './contract.ts';
+import type { FingerprintCache } from '../files/fingerprints.ts';
+import { projectPaths, repoPath } from '../commands/project.ts';
+import { BACKENDS, type BackendName } from '../contract.ts';
 
 export interface FingerprintedGraph extends ImportGraph {
   /** Repository-relative path -> sha256 of its normalised source, for every file in `files`. */

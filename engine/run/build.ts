@@ -2,13 +2,13 @@
  * Plan and run a set of experiments: hits are taken from the store, misses run (forced ones run even
  * when cached), and the outcome of each is summarised. This is the build minus the report.
  */
-import type { Profile } from './contract.ts';
-import type { Clock, Terminal } from './effects.ts';
-import type { PlanEntry } from './plan.ts';
-import { refreshOn } from './backend.ts';
+import type { Profile } from '../contract.ts';
+import type { Clock, Terminal } from '../commands/effects.ts';
+import type { PlanEntry } from '../plan/plan.ts';
+import { refreshOn } from '../plan/backend.ts';
 import { createProgressDisplay } from './progress.ts';
 import { runExperiments, type RunJob, type RunOutcome } from './runner.ts';
-import { planInSession, type Session } from './session.ts';
+import { planInSession, type Session } from '../commands/session.ts';
 
 export interface ExperimentsBuildOptions {
   profile: Profile;

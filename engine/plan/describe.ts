@@ -8,9 +8,9 @@
  */
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
-import { PROFILES, type Experiment, type FiguresModule } from './contract.ts';
+import { PROFILES, type Experiment, type FiguresModule } from '../contract.ts';
 import { validateParams } from './params.ts';
-import { writeFileAtomic } from './fsx.ts';
+import { writeFileAtomic } from '../files/fsx.ts';
 import type { DescribeRequest, DescribeResponse, ExperimentFacts, FiguresFacts, Described } from './facts.ts';
 
 async function describeExperiment(root: string, file: string): Promise<Described<ExperimentFacts>> {

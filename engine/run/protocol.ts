@@ -2,7 +2,7 @@
  * What the build process and a worker say to each other. The job goes in as a JSON line on stdin; the worker
  * answers with JSON lines on fd 3 (stdout and stderr stay free for the experiment and go to run.log).
  */
-import type { BackendName, Json, Profile } from './contract.ts';
+import type { BackendName, Json, Profile } from '../contract.ts';
 
 export interface WorkerJob {
   root: string;

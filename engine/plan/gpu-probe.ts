@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from './fsx.ts';
-import { canonicalJson, sha256 } from './hash.ts';
-import { projectPaths } from './project.ts';
+import { writeFileAtomic } from '../files/fsx.ts';
+import { canonicalJson, sha256 } from '../files/hash.ts';
+import { projectPaths } from '../commands/project.ts';
 
 export interface GpuProbe {
   adapter: string | null;

@@ -5,7 +5,7 @@
  * the lock (results are installed by an atomic rename); the lock only avoids duplicate work.
  */
 import { closeSync, linkSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { processAlive, randomId } from './fsx.ts';
+import { processAlive, randomId } from '../files/fsx.ts';
 
 const EMPTY_LOCK_GRACE_MS = 10_000;
 

@@ -6,11 +6,11 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export type RendererModule = typeof import('./render/index.ts');
-export type { Need, ParsedReport, SourcePos } from './render/index.ts';
+export type RendererModule = typeof import('../render/index.ts');
+export type { Need, ParsedReport, SourcePos } from '../render/index.ts';
 
 /** The renderer's entry module: in the engine's own tree (fixture projects render with the same code). */
-export const RENDERER_ENTRY = join(import.meta.dirname, 'render', 'index.ts');
+export const RENDERER_ENTRY = join(import.meta.dirname, '..', 'render', 'index.ts');
 
 export async function loadRenderer(): Promise<RendererModule> {
   return (await import(pathToFileURL(RENDERER_ENTRY).href)) as RendererModule;

@@ -3,8 +3,8 @@
  * `file kernels/scan/fused.ts changed`, `param lengths changed: [64,128] -> [64,256]`,
  * `package zod 4.6.7 -> 4.7.0`, `data fashion-mnist/train-images changed`.
  */
-import type { Json, KeyComponents } from './contract.ts';
-import { canonicalJson } from './hash.ts';
+import type { Json, KeyComponents } from '../contract.ts';
+import { canonicalJson } from '../files/hash.ts';
 
 const show = (value: unknown): string => (value === undefined ? '(none)' : canonicalJson(value));
 

@@ -10,25 +10,25 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256 } from './hash.ts';
-import type { ArtifactView, BackendName, Catalog, Profile } from './contract.ts';
-import { refreshOn } from './backend.ts';
-import type { BackendRequest } from './backend.ts';
+import { sha256 } from '../files/hash.ts';
+import type { ArtifactView, BackendName, Catalog, Profile } from '../contract.ts';
+import { refreshOn } from '../plan/backend.ts';
+import type { BackendRequest } from '../plan/backend.ts';
 import type { Clock, Terminal } from './effects.ts';
-import { buildExperiments, summaryLine, type ExperimentsBuild } from './experiments-build.ts';
-import { explainChange } from './explain.ts';
-import { writeFileAtomic } from './fsx.ts';
-import { loadCatalog } from './catalog-full.ts';
-import { experimentOfNeed, formatPos, neededExperiments, resolveTarget } from './needs.ts';
-import type { PlanEntry } from './plan.ts';
-import { formatSeconds } from './progress.ts';
+import { buildExperiments, summaryLine, type ExperimentsBuild } from '../run/build.ts';
+import { explainChange } from '../plan/explain.ts';
+import { writeFileAtomic } from '../files/fsx.ts';
+import { loadCatalog } from '../plan/catalog-full.ts';
+import { experimentOfNeed, formatPos, neededExperiments, resolveTarget } from '../plan/needs.ts';
+import type { PlanEntry } from '../plan/plan.ts';
+import { formatSeconds } from '../run/progress.ts';
 import { projectPaths, repoPath } from './project.ts';
-import { recordRender, renderIsCurrent, renderKey } from './render-cache.ts';
-import { loadRenderer } from './renderer.ts';
-import { reportInputs, reportSource, type ReportInputs, type ReportSource } from './report-inputs.ts';
+import { recordRender, renderIsCurrent, renderKey } from '../report/render-cache.ts';
+import { loadRenderer } from '../report/renderer.ts';
+import { reportInputs, reportSource, type ReportInputs, type ReportSource } from '../report/inputs.ts';
 import { openSession, planInSession, type Session } from './session.ts';
-import { newestArtifact, removeOrphans } from './store.ts';
-import { artifactView, currentKeyOf } from './views.ts';
+import { newestArtifact, removeOrphans } from '../store/store.ts';
+import { artifactView, currentKeyOf } from '../report/views.ts';
 
 export interface CommandOptions {
   root: string;
@@ -66,7 +66,7 @@ async function prepare(options: CommandOptions): Promise<Prepared> {
 /** The whole report checked against the full catalog (figures, tables, citations, cross-references). */
 async function checkReport(prepared: Prepared): Promise<Catalog> {
   const [{ checkNeeds }, catalog, parsed] = await Promise.all([
-    import('./render/check.ts'),
+    import('../render/check.ts'),
     loadCatalog(prepared.session.root, prepared.session.index),
     prepared.report.parsed(),
   ]);

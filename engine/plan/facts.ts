@@ -9,10 +9,10 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BackendName, Profile } from './contract.ts';
+import type { BackendName, Profile } from '../contract.ts';
 import type { ParamsResult } from './params.ts';
-import { randomId, writeFileAtomic } from './fsx.ts';
-import { spawnTsx } from './spawn.ts';
+import { randomId, writeFileAtomic } from '../files/fsx.ts';
+import { spawnTsx } from '../run/spawn.ts';
 
 export type Described<T> = { ok: true; value: T } | { ok: false; error: string };
 

@@ -7,19 +7,19 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { BackendName, Environment, Json, KeyComponents, Manifest } from './contract.ts';
-import type { Clock } from './effects.ts';
-import type { FingerprintCache } from './fingerprints.ts';
+import type { BackendName, Environment, Json, KeyComponents, Manifest } from '../contract.ts';
+import type { Clock } from '../commands/effects.ts';
+import type { FingerprintCache } from '../files/fingerprints.ts';
 import type { ProgressDisplay } from './progress.ts';
-import { sha256, prettyJson } from './hash.ts';
+import { sha256, prettyJson } from '../files/hash.ts';
 import { gitState, machine, type GitState } from './environment.ts';
-import { acquireLock } from './lock.ts';
+import { acquireLock } from '../store/lock.ts';
 import { MESSAGE_FD, type WorkerJob, type WorkerMessage } from './protocol.ts';
-import { resultFiles } from './results.ts';
+import { resultFiles } from '../store/results.ts';
 import { startTsx } from './spawn.ts';
-import { writeFileAtomic } from './fsx.ts';
-import { artifactDir, clearFailure, commitArtifact, createTempDir, experimentStore, failurePaths, recordFailure, verifyArtifact, KEY_PREFIX } from './store.ts';
-import { repoPath } from './project.ts';
+import { writeFileAtomic } from '../files/fsx.ts';
+import { artifactDir, clearFailure, commitArtifact, createTempDir, experimentStore, failurePaths, recordFailure, verifyArtifact, KEY_PREFIX } from '../store/store.ts';
+import { repoPath } from '../commands/project.ts';
 
 export interface RunJob {
   experimentId: string;

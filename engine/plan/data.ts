@@ -3,9 +3,9 @@
  * A missing file does not crash a build: it is reported as unavailable and the experiment is not run.
  */
 import { isAbsolute, join } from 'node:path';
-import type { Profile } from './contract.ts';
+import type { Profile } from '../contract.ts';
 import type { DatasetFacts } from './facts.ts';
-import type { FingerprintCache } from './fingerprints.ts';
+import type { FingerprintCache } from '../files/fingerprints.ts';
 
 export interface DataFingerprints {
   /** Dataset id -> file (as declared) -> sha256. */

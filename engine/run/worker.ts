@@ -12,13 +12,13 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { DataAccess, Experiment, Json, RunContext } from './contract.ts';
-import { canonicalJson, sha256 } from './hash.ts';
-import { validateParams } from './params.ts';
-import { createResultsWriter } from './results.ts';
-import { loadBackendModule } from './backend.ts';
-import { resolveDataPath } from './data.ts';
-import { packageVersion } from './graph.ts';
+import type { DataAccess, Experiment, Json, RunContext } from '../contract.ts';
+import { canonicalJson, sha256 } from '../files/hash.ts';
+import { validateParams } from '../plan/params.ts';
+import { createResultsWriter } from '../store/results.ts';
+import { loadBackendModule } from '../plan/backend.ts';
+import { resolveDataPath } from '../plan/data.ts';
+import { packageVersion } from '../files/graph.ts';
 import { MESSAGE_FD, type WorkerJob, type WorkerMessage } from './protocol.ts';
 
 const ABORT_GRACE_MS = 2000;

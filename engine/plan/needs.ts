@@ -3,7 +3,7 @@
  * that must provide it. Unknown ids are errors located at file:line:col.
  */
 import type { CatalogIndex } from './catalog.ts';
-import type { Need, SourcePos } from './renderer.ts';
+import type { Need, SourcePos } from '../report/renderer.ts';
 
 export const formatPos = (p: SourcePos): string => `${p.file}:${p.line}:${p.column}`;
 

@@ -3,8 +3,8 @@
  * profile and the field, e.g. `experiments/scan-scaling/experiment.ts: profile local: params.lengths[2]:
  * Invalid input: expected number, received string`.
  */
-import type { Experiment, Json, Profile } from './contract.ts';
-import { canonicalJson } from './hash.ts';
+import type { Experiment, Json, Profile } from '../contract.ts';
+import { canonicalJson } from '../files/hash.ts';
 
 export type ParamsResult = { ok: true; value: Json } | { ok: false; error: string };
 

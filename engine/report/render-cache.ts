@@ -7,13 +7,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ArtifactView, Profile } from './contract.ts';
-import type { CatalogIndex } from './catalog.ts';
-import type { FingerprintCache } from './fingerprints.ts';
-import { canonicalJson, sha256 } from './hash.ts';
-import { writeFileAtomic } from './fsx.ts';
-import { projectPaths } from './project.ts';
-import type { ReportInputs } from './report-inputs.ts';
+import type { ArtifactView, Profile } from '../contract.ts';
+import type { CatalogIndex } from '../plan/catalog.ts';
+import type { FingerprintCache } from '../files/fingerprints.ts';
+import { canonicalJson, sha256 } from '../files/hash.ts';
+import { writeFileAtomic } from '../files/fsx.ts';
+import { projectPaths } from '../commands/project.ts';
+import type { ReportInputs } from './inputs.ts';
 
 export interface RenderInputs {
   profile: Profile;

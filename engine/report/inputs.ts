@@ -6,11 +6,11 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FingerprintCache } from './fingerprints.ts';
-import { importGraphs } from './graph.ts';
-import { canonicalJson, sha256 } from './hash.ts';
-import { writeFileAtomic } from './fsx.ts';
-import { projectPaths, repoPath, REPO_ROOT } from './project.ts';
+import type { FingerprintCache } from '../files/fingerprints.ts';
+import { importGraphs } from '../files/graph.ts';
+import { canonicalJson, sha256 } from '../files/hash.ts';
+import { writeFileAtomic } from '../files/fsx.ts';
+import { projectPaths, repoPath, REPO_ROOT } from '../commands/project.ts';
 import { RENDERER_ENTRY, type Need, type ParsedReport } from './renderer.ts';
 
 export interface ReportInputs {
@@ -56,7 +56,7 @@ export async function reportSource(root: string, inputs: ReportInputs): Promise<
   let parsed: ParsedReport | null = null;
   const parse = async (): Promise<ParsedReport> => {
     if (!parsed) {
-      const { readReport } = await import('./render/read.ts');
+      const { readReport } = await import('../render/read.ts');
       parsed = await readReport(projectPaths(root).root);
     }
     return parsed;

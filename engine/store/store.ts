@@ -7,11 +7,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Manifest, Profile } from './contract.ts';
-import { prettyJson } from './hash.ts';
-import type { FingerprintCache } from './fingerprints.ts';
-import { processAlive, randomId, writeFileAtomic } from './fsx.ts';
-import { projectPaths } from './project.ts';
+import type { Manifest, Profile } from '../contract.ts';
+import { prettyJson } from '../files/hash.ts';
+import type { FingerprintCache } from '../files/fingerprints.ts';
+import { processAlive, randomId, writeFileAtomic } from '../files/fsx.ts';
+import { projectPaths } from '../commands/project.ts';
 import { breakIfStale } from './lock.ts';
 
 export const KEY_PREFIX = 12;

@@ -5,8 +5,8 @@
  * the optional cacheVersion salt. The environment (Node, OS, CPU, git) is recorded in the manifest, not
  * hashed: it describes a run, it does not select one.
  */
-import type { KeyComponents } from './contract.ts';
-import { canonicalJson, sha256 } from './hash.ts';
+import type { KeyComponents } from '../contract.ts';
+import { canonicalJson, sha256 } from '../files/hash.ts';
 
 /** Bumped only when the meaning of the components changes, so old artifacts are never mistaken for new. */
 const KEY_SCHEMA = 1;

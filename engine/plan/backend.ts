@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { BACKENDS, type BackendName } from './contract.ts';
-import { projectPaths } from './project.ts';
+import { BACKENDS, type BackendName } from '../contract.ts';
+import { projectPaths } from '../commands/project.ts';
 
 export type BackendRequest = BackendName | 'auto';
 

@@ -3,7 +3,7 @@
  * ETA), redrawn in place; otherwise plain lines, at most one per experiment every few seconds, so CI logs
  * stay readable.
  */
-import type { Clock, Terminal } from './effects.ts';
+import type { Clock, Terminal } from '../commands/effects.ts';
 import type { ProgressState } from './protocol.ts';
 
 export interface ProgressDisplay {

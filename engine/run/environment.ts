@@ -3,7 +3,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import type { Environment } from './contract.ts';
+import type { Environment } from '../contract.ts';
 
 export interface GitState {
   commit: string | null;

@@ -4,15 +4,15 @@
  * newest verified artifact is shown, marked stale (or failed, when this key's last run failed), with
  * notes saying why (which key components changed, missing data, the failure).
  */
-import type { ArtifactView, Profile } from './contract.ts';
-import type { FingerprintCache } from './fingerprints.ts';
-import type { PlanEntry } from './plan.ts';
-import { cacheKey } from './key.ts';
-import { explainChange } from './explain.ts';
-import { repoPath } from './project.ts';
-import { loadResults } from './results.ts';
-import { newestArtifact, type StoredArtifact } from './store.ts';
-import { refreshOn } from './backend.ts';
+import type { ArtifactView, Profile } from '../contract.ts';
+import type { FingerprintCache } from '../files/fingerprints.ts';
+import type { PlanEntry } from '../plan/plan.ts';
+import { cacheKey } from '../plan/key.ts';
+import { explainChange } from '../plan/explain.ts';
+import { repoPath } from '../commands/project.ts';
+import { loadResults } from '../store/results.ts';
+import { newestArtifact, type StoredArtifact } from '../store/store.ts';
+import { refreshOn } from '../plan/backend.ts';
 
 export function currentKeyOf(entry: PlanEntry): string {
   if (entry.status === 'hit' || entry.status === 'miss') return entry.key;

@@ -3,14 +3,14 @@
  * backend the build's keys use. Opening one also clears temp folders left by builds that died.
  */
 import { join } from 'node:path';
-import type { BackendName, Profile } from './contract.ts';
-import { planExperiments, type PlanEntry } from './plan.ts';
-import { availableBackends, loadBackendModule, type BackendRequest } from './backend.ts';
-import { loadCatalogIndex, type CatalogIndex } from './catalog.ts';
-import { FingerprintCache } from './fingerprints.ts';
-import { probeGpu } from './gpu-probe.ts';
+import type { BackendName, Profile } from '../contract.ts';
+import { planExperiments, type PlanEntry } from '../plan/plan.ts';
+import { availableBackends, loadBackendModule, type BackendRequest } from '../plan/backend.ts';
+import { loadCatalogIndex, type CatalogIndex } from '../plan/catalog.ts';
+import { FingerprintCache } from '../files/fingerprints.ts';
+import { probeGpu } from '../plan/gpu-probe.ts';
 import { projectPaths } from './project.ts';
-import { removeOrphans } from './store.ts';
+import { removeOrphans } from '../store/store.ts';
 
 export interface Session {
   root: string;
