@@ -1,18 +1,22 @@
 # Thin targets over one CLI (engine/cli.ts). Variables:
 #   PROFILE=smoke|local|paper (local)   JOBS=n (core count)   FIG=<figure, table or experiment id>
 #   FROZEN=1 (run nothing; render from the newest artifacts, stale ones marked)   BACKEND=auto|wasm|cpu|tensorflow|webgpu
+#   EXECUTOR=local|slurm (where cells run)   DRY_RUN=1 (print the runs, run nothing)   ARTIFACTS_DIR=<store>
 #   BENCH=<name> (one benchmark of bench/*.bench.ts)
 PROFILE ?= local
 BACKEND ?= auto
 JOBS ?=
 FIG ?=
 FROZEN ?=
+EXECUTOR ?=
+DRY_RUN ?=
 BENCH ?=
 ROOT ?=
 
 CLI := node --import tsx engine/cli.ts
-FLAGS := --profile $(PROFILE) --backend $(BACKEND) $(if $(JOBS),--jobs $(JOBS)) \
-	$(if $(filter 1 true yes,$(FROZEN)),--frozen) $(if $(ROOT),--root $(ROOT))
+# Values pass through as given (--x=value): engine/commands/settings.ts checks each and names it when wrong.
+FLAGS := --profile=$(PROFILE) --backend=$(BACKEND) $(if $(JOBS),--jobs=$(JOBS)) $(if $(FROZEN),--frozen=$(FROZEN)) \
+	$(if $(EXECUTOR),--executor=$(EXECUTOR)) $(if $(DRY_RUN),--dry-run=$(DRY_RUN)) $(if $(ROOT),--root=$(ROOT))
 
 .PHONY: report figure pdf explain check list test bench bundle clean clean-tmp
 

@@ -11,15 +11,14 @@
  *   run [<id>...]          run experiments (all, or the named ones) without rendering
  *   clean-tmp              remove temp folders left by builds that died
  *
- * Options: --profile smoke|local|paper (local)  --jobs n (cores)  --frozen  --backend auto|wasm|cpu|tensorflow|webgpu
- *          --root <project> (this repository)
+ * Options (each the Makefile variable of the same name, parsed in commands/settings.ts):
+ *   --profile=smoke|local|paper (local)  --jobs=n (cores)  --frozen=1  --backend=auto|wasm|cpu|tensorflow|webgpu
+ *   --executor=local|slurm (local)  --dry-run=1  --root=<project> (this repository)
  */
-import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { PROFILES, type Profile } from './contract.ts';
-import { parseAvailableBackends, parseBackendRequest } from './plan/backend.ts';
 import { stderrTerminal, systemClock } from './commands/effects.ts';
 import { REPO_ROOT } from './commands/project.ts';
+import { parseSettings } from './commands/settings.ts';
 import {
   checkCommand,
   cleanTmpCommand,
@@ -33,36 +32,46 @@ import {
 } from './commands/commands.ts';
 
 const USAGE = `usage: engine/cli.ts <report|figure <id>|pdf|explain <id>|check|list|run [<id>...]|clean-tmp>
-  [--profile smoke|local|paper] [--jobs n] [--frozen] [--backend auto|wasm|cpu|tensorflow|webgpu] [--root dir]`;
+  [--profile=smoke|local|paper] [--jobs=n] [--frozen=1] [--backend=auto|wasm|cpu|tensorflow|webgpu]
+  [--executor=local|slurm] [--dry-run=1] [--root=dir]`;
 
 function parse(argv: string[]): { command: string; target: string | undefined; rest: string[]; options: Omit<CommandOptions, 'signal'> } {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      profile: { type: 'string', default: 'local' },
-      jobs: { type: 'string' },
-      frozen: { type: 'boolean', default: false },
-      backend: { type: 'string', default: 'auto' },
-      root: { type: 'string', default: REPO_ROOT },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        profile: { type: 'string' },
+        jobs: { type: 'string' },
+        frozen: { type: 'string' },
+        backend: { type: 'string' },
+        executor: { type: 'string' },
+        'dry-run': { type: 'string' },
+        root: { type: 'string', default: REPO_ROOT },
+      },
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message.split('\n')[0]}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
   const [command, target, ...more] = positionals;
   if (!command) throw new Error(USAGE);
-  if (!(PROFILES as readonly string[]).includes(values.profile)) throw new Error(`unknown profile '${values.profile}' (expected ${PROFILES.join(', ')})`);
-  const jobs = values.jobs === undefined || values.jobs === '' ? os.availableParallelism() : Number(values.jobs);
-  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`--jobs must be a positive integer, got '${values.jobs}'`);
+  const settings = parseSettings({
+    profile: values.profile,
+    backend: values.backend,
+    jobs: values.jobs,
+    frozen: values.frozen,
+    executor: values.executor,
+    dryRun: values['dry-run'],
+  });
   return {
     command,
     target,
     rest: target === undefined ? [] : [target, ...more],
     options: {
+      ...settings,
       root: values.root,
-      profile: values.profile as Profile,
-      backend: parseBackendRequest(values.backend),
-      availableBackends: parseAvailableBackends(process.env.AVAILABLE_BACKENDS),
-      jobs,
-      frozen: values.frozen,
       terminal: stderrTerminal(),
       output: (line) => void process.stdout.write(line + '\n'),
       clock: systemClock,
@@ -114,7 +123,7 @@ main().then(
   (status) => process.exit(status),
   (error: unknown) => {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
-    if (process.env.DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    if (process.env.DEBUG === '1' && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exit(2);
   },
 );

@@ -47,6 +47,13 @@ export interface ResultsWriter {
   series(name: string, rows: Row[]): void;
   /** Any other JSON result (a confusion matrix, a config echo). */
   json(name: string, value: Json): void;
+  /**
+   * A binary result (model weights, a trained tokenizer's tables, predictions) under `blobs/<name>`.
+   * Hashed in the manifest and verified on load like JSON results, but never committed to git
+   * (git ignores every `blobs/` folder under artifacts): the manifest lists each blob, so a clone without it still
+   * renders every figure from the JSON results.
+   */
+  file(name: string, bytes: Uint8Array): void;
 }
 
 export interface DataAccess {
@@ -79,11 +86,35 @@ export interface Checkpoint {
   load(): Promise<CheckpointState | null>;
 }
 
+/** One cell of a grid: a value for each axis, e.g. `{ system: 'mamba', seed: 2 }`. */
+export type Cell = Record<string, string | number>;
+
+/** A grid's axes for one profile: axis name -> its values. Cells are the cartesian product, in declared order. */
+export type GridAxes = Record<string, readonly (string | number)[]>;
+
+/**
+ * A result another experiment produced that a run builds on (a tokenizer trained once, a data split).
+ * The used experiment's cell is the one whose coordinates on `axes` equal this cell's (`axes` omitted:
+ * the used experiment has no grid). Its key becomes part of this cell's key.
+ */
+export interface Use {
+  experiment: string;
+  axes?: readonly string[];
+}
+
+/** A finished result a run uses (RunContext.uses): its folder, its results, its blobs. */
+export interface UsedResult {
+  key: string;
+  results: Results;
+  /** Absolute path of a blob the used run wrote with `results.file(name, ...)`; throws when absent here. */
+  blob(name: string): string;
+}
+
 export interface RunContext<P> {
   experimentId: string;
   profile: Profile;
   params: P;
-  /** The experiment's seeds; `seed` is the first. Every random choice derives from these. */
+  /** The run's seeds; `seed` is the first (a grid's `seed` axis gives each cell one). Every random choice derives from these. */
   seed: number;
   seeds: readonly number[];
   backend: BackendName;
@@ -93,6 +124,12 @@ export interface RunContext<P> {
   data: DataAccess;
   /** Aborted on Ctrl-C / kill: long loops should check it between steps. */
   signal: AbortSignal;
+  /** The cell this run computes (its coordinates), or `{}` for an experiment without a grid. */
+  cell: Cell;
+  /** Scratch space to save and resume from: a killed run started again continues where it saved. */
+  checkpoint: Checkpoint;
+  /** A result declared in the experiment's `uses`, by name. */
+  uses(name: string): UsedResult;
 }
 
 export interface Experiment<P = unknown> {
@@ -103,7 +140,8 @@ export interface Experiment<P = unknown> {
   /** Validates each profile's params; errors name the field and the experiment file. */
   paramsSchema: z.ZodType<P>;
   profiles: Record<Profile, unknown>;
-  seeds: readonly number[];
+  /** The seeds of every run; optional for a grid with a `seed` axis, which gives each cell its own. */
+  seeds?: readonly number[];
   datasets: readonly Dataset[];
   /** Bump to force a rerun when nothing the key sees has changed (e.g. a fix in an external tool). */
   cacheVersion?: string;
@@ -114,6 +152,13 @@ export interface Experiment<P = unknown> {
    * backend, and where that backend is not available the engine never runs it (engine/README.md).
    */
   requiresBackend?: BackendName;
+  /**
+   * A study as a grid of cells: axes with values per profile. Each cell is cached, run, failed and
+   * resumed on its own (its key adds the cell's coordinates); a `seed` axis gives each cell its seed.
+   */
+  grid?: Record<Profile, GridAxes>;
+  /** Results of other experiments each cell builds on, by the name `ctx.uses(name)` takes. */
+  uses?: Record<string, Use>;
   run(ctx: RunContext<P>): Promise<void>;
 }
 
@@ -123,11 +168,13 @@ export function defineExperiment<S extends z.ZodType>(def: {
   summary: string;
   paramsSchema: S;
   profiles: Record<Profile, z.input<S>>;
-  seeds: readonly number[];
+  seeds?: readonly number[];
   datasets?: readonly Dataset[];
   cacheVersion?: string;
   unsupportedBackends?: readonly BackendName[];
   requiresBackend?: BackendName;
+  grid?: Record<Profile, GridAxes>;
+  uses?: Record<string, Use>;
   run(ctx: RunContext<z.output<S>>): Promise<void>;
 }): Experiment<z.output<S>> {
   return { datasets: [], ...def } as Experiment<z.output<S>>;
@@ -142,6 +189,20 @@ export interface Results {
   params: Json;
   metrics: Record<string, Json>;
   /** Rows of a series written with `results.series(name, rows)`; throws naming the series when absent. */
+  series(name: string): Row[];
+  json(name: string): Json;
+  /**
+   * A grid experiment's cells, each with its coordinates and its own results, in grid order (empty
+   * for an experiment without a grid, whose results are the fields above). Only current cells and
+   * the newest stale ones appear; a cell that never ran is absent.
+   */
+  cells: CellResults[];
+}
+
+/** One cell's results, as figures see them. */
+export interface CellResults {
+  cell: Cell;
+  metrics: Record<string, Json>;
   series(name: string): Row[];
   json(name: string): Json;
 }
@@ -202,6 +263,10 @@ export interface KeyComponents {
   /** Dataset id -> file (as declared) -> sha256 of its bytes. */
   data: Record<string, Record<string, string>>;
   cacheVersion: string | null;
+  /** A grid experiment's cell (absent otherwise, so keys of experiments without a grid are unchanged). */
+  cell?: Cell;
+  /** Use name -> key of the result used (absent when the experiment uses none). */
+  uses?: Record<string, string>;
 }
 
 export interface Environment {
@@ -210,9 +275,13 @@ export interface Environment {
   cpu: string;
   cpus: number;
   memoryBytes: number;
+  /** The machine's host name (where a cell ran, on a cluster). */
+  host?: string;
   /** Backend name, tfjs version, and for GPUs the adapter. */
   backend: { name: BackendName; version: string; details?: Record<string, Json> };
   git: { commit: string | null; dirty: boolean };
+  /** The Slurm job that ran it, when the Slurm executor did. */
+  slurm?: { jobId: string; partition: string | null; node: string | null };
 }
 
 export interface Manifest {
@@ -231,6 +300,10 @@ export interface Manifest {
   dataRead: Record<string, Record<string, string>>;
   /** Result file (relative to the artifact folder) -> sha256 of its bytes. */
   files: Record<string, string>;
+  /** Binary results (`blobs/<name>`): sha256 and size. Never committed to git; verified when present. */
+  blobs?: Record<string, { sha256: string; bytes: number }>;
+  /** sha256 of the manifest's canonical JSON without this field: a hand edit of any field is detected. */
+  integrity?: string;
 }
 
 /** The state of one experiment's newest artifact relative to the current key. */
@@ -253,6 +326,22 @@ export interface ArtifactView {
    * artifact is not current ("data unavailable: data/x.gz", "file kernels/scan/fused.ts changed", the
    * failed run's error), or that the data behind a current artifact could not be re-read here.
    */
+  notes?: string[];
+  /**
+   * A grid experiment's cells, each with its own state (the view's `state` is the worst of them,
+   * `manifest` the newest cell's run, `results.cells` the cells' results).
+   */
+  cells?: CellView[];
+}
+
+export interface CellView {
+  cell: Cell;
+  /** Short label of the cell, `system=mamba seed=2`. */
+  label: string;
+  currentKey: string;
+  state: ArtifactState;
+  artifactDir?: string;
+  manifest?: Manifest;
   notes?: string[];
 }
 

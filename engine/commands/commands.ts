@@ -10,8 +10,8 @@
  */
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256 } from '../files/hash.ts';
-import type { ArtifactView, BackendName, Catalog, Profile } from '../contract.ts';
+import { canonicalJson, sha256 } from '../files/hash.ts';
+import type { ArtifactView, BackendName, Catalog, Manifest, Profile } from '../contract.ts';
 import { refreshOn } from '../plan/backend.ts';
 import type { BackendRequest } from '../plan/backend.ts';
 import type { Clock, Terminal } from './effects.ts';
@@ -27,8 +27,12 @@ import { recordRender, renderIsCurrent, renderKey } from '../report/render-cache
 import { loadRenderer } from '../report/renderer.ts';
 import { reportInputs, reportSource, type ReportInputs, type ReportSource } from '../report/inputs.ts';
 import { openSession, planInSession, type Session } from './session.ts';
-import { newestArtifact, removeOrphans } from '../store/store.ts';
-import { artifactView, currentKeyOf } from '../report/views.ts';
+import { listArtifacts, newestArtifact, removeOrphans } from '../store/store.ts';
+import { artifactView, artifactViews, currentKeyOf } from '../report/views.ts';
+import { localExecutor } from '../run/executors/local.ts';
+import { resolveBackendOnNode, slurmExecutor, slurmSettings } from '../run/executors/slurm.ts';
+import type { Executor, ExecutorName } from '../run/executors/executor.ts';
+import { runLabel } from '../plan/cells.ts';
 
 export interface CommandOptions {
   root: string;
@@ -38,6 +42,12 @@ export interface CommandOptions {
   availableBackends?: BackendName[];
   jobs: number;
   frozen: boolean;
+  /** Where cells run: local child processes or Slurm jobs. */
+  executor: ExecutorName;
+  /** Print what would run, and how, without running it. */
+  dryRun: boolean;
+  /** Stack frames in failure reports (DEBUG=1). */
+  debug: boolean;
   /** Progress and results (stderr in the CLI). */
   terminal: Terminal;
   /** Answers of explain, check and list (stdout in the CLI). */
@@ -51,16 +61,33 @@ interface Prepared {
   inputs: ReportInputs;
   report: ReportSource;
   experiments: string[];
+  /** The plan of `experiments` (and what they use), made once per command. */
+  plan: PlanEntry[];
+}
+
+/** The session of a command: with EXECUTOR=slurm and BACKEND=auto, the backend is resolved on a compute node. */
+async function open(options: CommandOptions): Promise<Session> {
+  if (options.executor === 'slurm' && options.backend === 'auto' && !options.dryRun) {
+    const backend = await resolveBackendOnNode(options.root, slurmSettings(), 'auto');
+    options.terminal.write(`slurm: BACKEND=auto resolves to ${backend} on a compute node\n`);
+    return openSession(options.root, backend as BackendRequest, [...(options.availableBackends ?? []), backend as BackendName]);
+  }
+  return openSession(options.root, options.backend, options.availableBackends);
+}
+
+function executorOf(options: CommandOptions): Executor {
+  return options.executor === 'slurm' ? slurmExecutor(slurmSettings()) : localExecutor(options.jobs);
 }
 
 async function prepare(options: CommandOptions): Promise<Prepared> {
-  const session = await openSession(options.root, options.backend, options.availableBackends);
+  const session = await open(options);
   if (session.index.errors.length > 0) throw new Error(session.index.errors.join('\n'));
   const inputs = await reportInputs(session.root, session.fingerprints);
   const report = await reportSource(session.root, inputs);
   const needed = neededExperiments(report.needs, session.index);
   if (needed.problems.length > 0) throw new Error(needed.problems.join('\n'));
-  return { session, inputs, report, experiments: needed.experiments };
+  const plan = await planInSession(session, needed.experiments, options.profile);
+  return { session, inputs, report, experiments: needed.experiments, plan };
 }
 
 /** The whole report checked against the full catalog (figures, tables, citations, cross-references). */
@@ -74,23 +101,13 @@ async function checkReport(prepared: Prepared): Promise<Catalog> {
   return catalog;
 }
 
-async function views(session: Session, plan: PlanEntry[], options: CommandOptions): Promise<Map<string, ArtifactView>> {
-  const out = new Map<string, ArtifactView>();
-  for (const entry of plan) {
-    out.set(
-      entry.experimentId,
-      await artifactView(session.root, entry, options.profile, session.fingerprints, (dir, reason) =>
-        options.terminal.write(`skip   ${repoPath(session.root, dir)}: ${reason}\n`),
-      ),
-    );
-  }
-  return out;
+function views(session: Session, plan: PlanEntry[], options: CommandOptions): Promise<Map<string, ArtifactView>> {
+  return artifactViews(session.root, plan, options.profile, session.fingerprints, (dir, reason) => options.terminal.write(`skip   ${repoPath(session.root, dir)}: ${reason}\n`));
 }
 
-/** Render build/report.html from the store (after any runs), unless the render cache says it is current. */
-async function render(prepared: Prepared, options: CommandOptions): Promise<string> {
+/** Render build/report.html from the store after the runs (`plan`: settled), unless the render cache says it is current. */
+async function render(prepared: Prepared, plan: PlanEntry[], options: CommandOptions): Promise<string> {
   const { session } = prepared;
-  const plan = await planInSession(session, prepared.experiments, options.profile);
   const artifacts = await views(session, plan, options);
   const htmlPath = join(projectPaths(session.root).build, 'report.html');
   const key = renderKey(session.index, prepared.inputs, { profile: options.profile, frozen: options.frozen, views: artifacts });
@@ -119,11 +136,15 @@ function finish(build: ExperimentsBuild, options: CommandOptions): number {
   return build.ok ? 0 : 1;
 }
 
+function buildOptions(options: CommandOptions, force?: readonly string[]) {
+  return { ...options, executor: executorOf(options), ...(force ? { force } : {}) };
+}
+
 export async function reportCommand(options: CommandOptions): Promise<number> {
   const prepared = await prepare(options);
   await checkBeforeRunning(prepared, options);
-  const build = await buildExperiments(prepared.session, prepared.experiments, options);
-  if (!options.signal.aborted) await render(prepared, options);
+  const build = await buildExperiments(prepared.session, prepared.plan, buildOptions(options));
+  if (!options.signal.aborted && !options.dryRun) await render(prepared, build.settled, options);
   prepared.session.fingerprints.save();
   return finish(build, options);
 }
@@ -135,20 +156,16 @@ export async function reportCommand(options: CommandOptions): Promise<number> {
  */
 async function checkBeforeRunning(prepared: Prepared, options: CommandOptions, force: readonly string[] = []): Promise<void> {
   if (options.frozen) return;
-  const { session } = prepared;
-  const plan = await planInSession(session, prepared.experiments, options.profile);
-  if (force.length > 0 || plan.some((entry) => entry.status === 'miss')) await checkReport(prepared);
+  if (force.length > 0 || prepared.plan.some((entry) => entry.status === 'miss')) await checkReport(prepared);
 }
 
 export async function figureCommand(target: string, options: CommandOptions): Promise<number> {
   const prepared = await prepare(options);
   const { experimentId } = resolveTarget(target, prepared.session.index);
   await checkBeforeRunning(prepared, options, [experimentId]);
-  const build = await buildExperiments(prepared.session, prepared.experiments.includes(experimentId) ? prepared.experiments : [...prepared.experiments, experimentId], {
-    ...options,
-    force: [experimentId],
-  });
-  if (!options.signal.aborted) await render(prepared, options);
+  const plan = prepared.experiments.includes(experimentId) ? prepared.plan : await planInSession(prepared.session, [...prepared.experiments, experimentId], options.profile);
+  const build = await buildExperiments(prepared.session, plan, buildOptions(options, [experimentId]));
+  if (!options.signal.aborted && !options.dryRun) await render(prepared, build.settled, options);
   prepared.session.fingerprints.save();
   return finish(build, options);
 }
@@ -183,83 +200,92 @@ export async function pdfCommand(options: CommandOptions): Promise<number> {
 export async function explainCommand(target: string, options: CommandOptions): Promise<number> {
   const session = await openSession(options.root, options.backend, options.availableBackends);
   const resolved = resolveTarget(target, session.index);
-  const [entry] = await planInSession(session, [resolved.experimentId], options.profile);
+  const entries = (await planInSession(session, [resolved.experimentId], options.profile)).filter((e) => e.experimentId === resolved.experimentId);
   const say = options.output;
-  const e = entry!;
-  say(`${resolved.kind} ${target} <- experiment ${e.experimentId} (${e.sourceFile}), profile ${options.profile}`);
-  if (e.status === 'invalid') {
-    say(`cannot compute its key: ${e.error}`);
-    session.fingerprints.save();
-    return 1;
+  const first = entries[0]!;
+  say(`${resolved.kind} ${target} <- experiment ${first.experimentId} (${first.sourceFile}), profile ${options.profile}${first.cell ? `, ${entries.length} cells` : ''}`);
+  let status = 0;
+  let upToDate = 0;
+  const listed = listArtifacts(session.root, first.experimentId, (dir, reason) => say(`skipped ${repoPath(session.root, dir)}: ${reason}`));
+  for (const e of entries) {
+    const name = first.cell ? `cell ${e.label}: ` : '';
+    if (e.status === 'invalid') {
+      say(`${name}cannot compute its key: ${e.error}`);
+      status = 1;
+      continue;
+    }
+    if (e.status === 'unavailable') say(`${name}data unavailable: ${e.unavailable.join(', ')}`);
+    if (e.status === 'hit') {
+      upToDate++;
+      if (!first.cell) say(`current key ${e.key.slice(0, 12)}; up to date: ${repoPath(session.root, e.artifact.dir)} was computed from it`);
+      continue;
+    }
+    const sameCell = (m: Manifest) => canonicalJson(m.components.cell ?? null) === canonicalJson(e.cell ?? null);
+    const newest = await newestArtifact(session.root, e.experimentId, options.profile, session.fingerprints, () => {}, sameCell, listed);
+    if (!newest) {
+      say(`${name}no artifact yet: it has never run (or every artifact failed verification)`);
+      continue;
+    }
+    say(`${name}current key ${currentKeyOf(e).slice(0, 12)}; newest artifact ${repoPath(session.root, newest.dir)} (${newest.manifest.startedAt})`);
+    const changes = explainChange(newest.manifest.components, e.components);
+    if (changes.length === 0) say(`${name}no key component differs; the current key's artifact is missing`);
+    else {
+      say(`${name}changed since then:`);
+      for (const line of changes) say(`  ${line}`);
+    }
+    if (e.status === 'miss' && e.failure) say(`${name}the last run of the current key failed: ${e.failure.error?.message ?? 'unknown error'}`);
   }
-  if (e.status === 'unavailable') say(`data unavailable: ${e.unavailable.join(', ')}`);
-  const newest = await newestArtifact(session.root, e.experimentId, options.profile, session.fingerprints, (dir, reason) =>
-    say(`skipped ${repoPath(session.root, dir)}: ${reason}`),
-  );
+  if (first.cell) say(`${upToDate} of ${entries.length} cells up to date`);
   session.fingerprints.save();
-  if (!newest) {
-    say('no artifact of this experiment yet: it has never run (or every artifact failed verification)');
-    return 0;
-  }
-  const current = currentKeyOf(e);
-  say(`current key ${current.slice(0, 12)}; newest artifact ${repoPath(session.root, newest.dir)} (${newest.manifest.startedAt})`);
-  if (e.status === 'hit' && e.artifact.dir === newest.dir) {
-    say('up to date: the newest artifact was computed from the current key');
-    return 0;
-  }
-  const changes = explainChange(newest.manifest.components, e.components);
-  if (changes.length === 0) say(`no key component differs; the current key's artifact ${e.status === 'hit' ? `is ${repoPath(session.root, e.artifact.dir)}` : 'is missing'}`);
-  else {
-    say('changed since then:');
-    for (const line of changes) say(`  ${line}`);
-  }
-  if (e.status === 'miss' && e.failure) say(`the last run of the current key failed: ${e.failure.error?.message ?? 'unknown error'}`);
-  return 0;
+  return status;
+}
+
+/** Why a plan entry is not current, for check; null when it is. */
+async function notCurrentReason(session: Session, entry: PlanEntry, options: CommandOptions): Promise<string | null> {
+  if (entry.status === 'hit') return null;
+  if (entry.status === 'invalid') return `its key cannot be computed: ${entry.error.split('\n')[0]}`;
+  if (entry.status === 'unavailable') return `data unavailable: ${entry.unavailable.join(', ')}`;
+  if (entry.failure) return `the current key's run failed (${entry.failure.error?.message ?? 'unknown error'})`;
+  const sameCell = (m: Manifest) => canonicalJson(m.components.cell ?? null) === canonicalJson(entry.cell ?? null);
+  const found = await newestArtifact(session.root, entry.experimentId, options.profile, session.fingerprints, () => {}, sameCell);
+  const newest = found && found.manifest.components.profile === options.profile ? found : null;
+  if (!newest) return `missing: never built with profile ${options.profile}`;
+  const changes = explainChange(newest.manifest.components, entry.components);
+  const detail = changes.length ? changes.slice(0, 3).join('; ') + (changes.length > 3 ? `; and ${changes.length - 3} more` : '') : entry.rejected ?? 'artifact missing';
+  return `stale: ${repoPath(session.root, newest.dir)} was built from a different key (${detail})`;
 }
 
 export async function checkCommand(options: CommandOptions): Promise<number> {
   const prepared = await prepare(options);
-  const { session } = prepared;
+  const { session, plan } = prepared;
   const needs = prepared.report.needs;
-  const plan = await planInSession(session, prepared.experiments, options.profile);
-  const byId = new Map(plan.map((p) => [p.experimentId, p]));
-  const reasons = new Map<string, string>();
+  const reasons = new Map<string, string[]>();
   /** Not current, but needing a backend this machine lacks: reported, not failed. */
-  const warnings = new Map<string, string>();
+  const warnings = new Map<string, string[]>();
   for (const entry of plan) {
-    if (entry.status === 'hit') continue;
-    let reason: string;
-    if (entry.status === 'invalid') reason = `its key cannot be computed: ${entry.error.split('\n')[0]}`;
-    else if (entry.status === 'unavailable') reason = `data unavailable: ${entry.unavailable.join(', ')}`;
-    else {
-      const found = await newestArtifact(session.root, entry.experimentId, options.profile, session.fingerprints);
-      const newest = found && found.manifest.components.profile === options.profile ? found : null;
-      if (entry.failure) reason = `the current key's run failed (${entry.failure.error?.message ?? 'unknown error'})`;
-      else if (!newest) reason = `missing: never built with profile ${options.profile}`;
-      else {
-        const changes = explainChange(newest.manifest.components, entry.components);
-        const detail = changes.length ? changes.slice(0, 3).join('; ') + (changes.length > 3 ? `; and ${changes.length - 3} more` : '') : entry.rejected ?? 'artifact missing';
-        reason = `stale: ${repoPath(session.root, newest.dir)} was built from a different key (${detail})`;
-      }
-    }
-    if (entry.status === 'miss' && entry.needsBackend) warnings.set(entry.experimentId, `${reason}; ${refreshOn(entry.needsBackend, entry.experimentId, options.profile)}`);
-    else reasons.set(entry.experimentId, reason);
+    const reason = await notCurrentReason(session, entry, options);
+    if (reason === null) continue;
+    const text = entry.cell ? `cell ${entry.label}: ${reason}` : reason;
+    if (entry.status === 'miss' && entry.needsBackend) warnings.set(entry.experimentId, [...(warnings.get(entry.experimentId) ?? []), `${text}; ${refreshOn(entry.needsBackend, entry.experimentId, options.profile)}`]);
+    else reasons.set(entry.experimentId, [...(reasons.get(entry.experimentId) ?? []), text]);
   }
+  const summarise = (list: string[]) => (list.length <= 3 ? list.join('; ') : `${list.slice(0, 3).join('; ')}; and ${list.length - 3} more cells`);
   let failures = 0;
   let warned = 0;
+  const planned = new Set(plan.map((p) => p.experimentId));
   for (const need of needs) {
     const id = experimentOfNeed(need, session.index)!;
-    if (!byId.has(id)) continue;
+    if (!planned.has(id)) continue;
     const what = need.kind === 'value' ? `value ${need.experimentId}.${need.path}` : need.kind === 'experiment' ? `experiment ${id}` : `${need.kind} ${need.id} (experiment ${id})`;
     const warning = warnings.get(id);
     if (warning) {
       warned++;
-      options.output(`warning: ${formatPos(need.where)}: ${what}: ${warning}`);
+      options.output(`warning: ${formatPos(need.where)}: ${what}: ${summarise(warning)}`);
     }
     const reason = reasons.get(id);
     if (!reason) continue;
     failures++;
-    options.output(`${formatPos(need.where)}: ${what}: ${reason}`);
+    options.output(`${formatPos(need.where)}: ${what}: ${summarise(reason)}`);
   }
   session.fingerprints.save();
   const warningNote = warned > 0 ? `; ${warned} not current but needing a backend this machine lacks (warnings above)` : '';
@@ -278,8 +304,11 @@ export async function listCommand(options: CommandOptions): Promise<number> {
   const say = options.output;
   const width = Math.max(10, ...ids.map((id) => id.length));
   say(`experiments (profile ${options.profile}, backend ${session.backend}):`);
-  for (const entry of plan) {
-    const view = await artifactView(session.root, entry, options.profile, session.fingerprints, () => {});
+  const byExperiment = new Map<string, PlanEntry[]>();
+  for (const entry of plan) byExperiment.set(entry.experimentId, [...(byExperiment.get(entry.experimentId) ?? []), entry]);
+  for (const [id, entries] of byExperiment) {
+    const entry = entries[0]!;
+    const view = await artifactView(session.root, entries, options.profile, session.fingerprints, () => {});
     const where = view.artifactDir ? ` ${view.artifactDir}` : '';
     const detail =
       entry.status === 'invalid'
@@ -289,7 +318,9 @@ export async function listCommand(options: CommandOptions): Promise<number> {
           : entry.status === 'miss' && entry.needsBackend
             ? ` (${refreshOn(entry.needsBackend, entry.experimentId, options.profile)})`
             : '';
-    say(`  ${entry.experimentId.padEnd(width)} ${view.state.padEnd(7)}${where}${detail}  ${entry.title}`);
+    const cells = view.cells ? ` ${view.cells.filter((c) => c.state === 'current').length}/${view.cells.length} cells current` : '';
+    say(`  ${id.padEnd(width)} ${view.state.padEnd(7)}${where}${cells}${detail}  ${entry.title}`);
+    for (const cell of view.cells ?? []) say(`    ${runLabel(id, cell.cell).padEnd(width)} ${cell.state.padEnd(7)} ${cell.artifactDir ?? ''}`);
   }
   for (const kind of ['figures', 'tables'] as const) {
     say(`${kind}:`);
@@ -303,10 +334,11 @@ export async function listCommand(options: CommandOptions): Promise<number> {
 }
 
 export async function runCommand(ids: readonly string[], options: CommandOptions): Promise<number> {
-  const session = await openSession(options.root, options.backend, options.availableBackends);
+  const session = await open(options);
   if (session.index.errors.length > 0) throw new Error(session.index.errors.join('\n'));
   const wanted = ids.length > 0 ? ids.map((id) => resolveTarget(id, session.index).experimentId) : [...session.index.experiments.keys()];
-  const build = await buildExperiments(session, [...new Set(wanted)], options);
+  const plan = await planInSession(session, [...new Set(wanted)], options.profile);
+  const build = await buildExperiments(session, plan, buildOptions(options));
   session.fingerprints.save();
   return finish(build, options);
 }

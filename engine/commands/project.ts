@@ -22,11 +22,15 @@ export interface ProjectPaths {
   gpuProbe: string;
 }
 
-export function projectPaths(root: string): ProjectPaths {
+/**
+ * `ARTIFACTS_DIR` (environment) moves the artifact store, e.g. onto a filesystem every node of a
+ * cluster shares; relative paths are taken from the project root.
+ */
+export function projectPaths(root: string, env: NodeJS.ProcessEnv = process.env): ProjectPaths {
   const r = resolve(root);
   return {
     root: r,
-    artifacts: join(r, 'artifacts'),
+    artifacts: env.ARTIFACTS_DIR ? resolve(r, env.ARTIFACTS_DIR) : join(r, 'artifacts'),
     cache: join(r, '.cache'),
     build: join(r, 'build'),
     experiments: join(r, 'experiments'),

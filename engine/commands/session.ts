@@ -26,13 +26,14 @@ export async function openSession(root: string, backend: BackendRequest, listed:
   const paths = projectPaths(root);
   removeOrphans(paths.root);
   const fingerprints = FingerprintCache.load(join(paths.cache, 'fingerprints.json'));
-  const [index, chosen] = await Promise.all([
-    loadCatalogIndex(paths.root, fingerprints),
-    loadBackendModule(paths.root).then((m) => m.resolveBackend(backend)),
-  ]);
-  // `auto` prefers a native TensorFlow binding; without one, a real GPU (WebGPU) over the CPU backends.
-  const resolved = backend === 'auto' && chosen !== 'tensorflow' && probeGpu(paths.root).hardware ? 'webgpu' : chosen;
+  const [index, resolved] = await Promise.all([loadCatalogIndex(paths.root, fingerprints), resolveBackendHere(paths.root, backend)]);
   return { root: paths.root, fingerprints, index, backend: resolved, available: availableBackends(resolved, listed) };
+}
+
+/** The backend a request means on this machine: `auto` prefers a native TensorFlow binding; without one, a real GPU (WebGPU) over the CPU backends. */
+export async function resolveBackendHere(root: string, backend: BackendRequest): Promise<BackendName> {
+  const chosen = await loadBackendModule(root).then((m) => m.resolveBackend(backend));
+  return backend === 'auto' && chosen !== 'tensorflow' && probeGpu(root).hardware ? 'webgpu' : chosen;
 }
 
 /** The plan of experiments `ids` under `profile`, with this session's backend, availability and fingerprints. */

@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { PROFILES, type Experiment, type FiguresModule } from '../contract.ts';
 import { validateParams } from './params.ts';
+import { gridProblem } from './cells.ts';
 import { writeFileAtomic } from '../files/fsx.ts';
 import type { DescribeRequest, DescribeResponse, ExperimentFacts, FiguresFacts, Described } from './facts.ts';
 
@@ -27,18 +28,33 @@ async function describeExperiment(root: string, file: string): Promise<Described
       source: dataset.source,
       files: Object.fromEntries(PROFILES.map((profile) => [profile, dataset.files(profile)])),
     }));
+    const grid = experiment.grid ?? null;
+    if (grid) {
+      for (const profile of PROFILES) {
+        const axes = grid[profile];
+        if (!axes) return { ok: false, error: `${file}: grid: no axes for profile ${profile}` };
+        const problem = gridProblem(axes, `${file}: grid.${profile}`);
+        if (problem) return { ok: false, error: problem };
+      }
+    }
+    const seedAxis = grid !== null && PROFILES.every((profile) => 'seed' in grid[profile]);
+    if (!seedAxis && (!Array.isArray(experiment.seeds) || experiment.seeds.length === 0)) {
+      return { ok: false, error: `${file}: declare seeds, or a grid with a 'seed' axis in every profile` };
+    }
     return {
       ok: true,
       value: {
         id: experiment.id,
         title: experiment.title,
         summary: experiment.summary,
-        seeds: [...experiment.seeds],
+        seeds: [...(experiment.seeds ?? [])],
         cacheVersion: experiment.cacheVersion ?? null,
         unsupportedBackends: [...(experiment.unsupportedBackends ?? [])],
         requiresBackend: experiment.requiresBackend ?? null,
         datasets,
         params,
+        grid: grid ? (Object.fromEntries(PROFILES.map((profile) => [profile, grid[profile]])) as ExperimentFacts['grid']) : null,
+        uses: { ...(experiment.uses ?? {}) },
       } as ExperimentFacts,
     };
   } catch (error) {

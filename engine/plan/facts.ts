@@ -9,7 +9,7 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BackendName, Profile } from '../contract.ts';
+import type { BackendName, GridAxes, Profile, Use } from '../contract.ts';
 import type { ParamsResult } from './params.ts';
 import { randomId, writeFileAtomic } from '../files/fsx.ts';
 import { spawnTsx } from '../run/spawn.ts';
@@ -34,6 +34,10 @@ export interface ExperimentFacts {
   requiresBackend: BackendName | null;
   datasets: DatasetFacts[];
   params: Record<Profile, ParamsResult>;
+  /** A grid experiment's axes per profile (validated), or null. */
+  grid: Record<Profile, GridAxes> | null;
+  /** Results of other experiments its cells use, by name. */
+  uses: Record<string, Use>;
 }
 
 export interface FiguresFacts {
@@ -65,7 +69,7 @@ interface Stored {
   figures: Record<string, { graphHash: string; facts: Described<FiguresFacts> }>;
 }
 
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** Facts for every module, from the cache where its graph is unchanged, else from one describe child. */
 export async function describeModules(

@@ -1,21 +1,24 @@
 /**
- * Child-process entry that runs one experiment: imports its module, re-validates its params, sets up the
- * compute backend, and calls run(ctx) with results written into the run's temp folder. It reports
- * progress and the outcome as JSON lines on fd 3 (protocol.ts); the build process writes the manifest
- * and moves the folder into place.
+ * Child-process entry that runs one experiment (one cell of a grid): imports its module, re-validates
+ * its params, sets up the compute backend, and calls run(ctx) with results written into the run's temp
+ * folder, checkpoints into the key's scratch folder and the results it uses read from the store. It
+ * reports progress and the outcome as JSON lines on fd 3 (protocol.ts); its supervisor (supervise.ts)
+ * writes the manifest and moves the folder into place.
  *
- * Usage: node --import tsx engine/worker.ts, with the WorkerJob as one JSON line on stdin (not argv: a
- * data set of many files would pass the kernel's limit on one argument). stdin then stays open: the
- * build process dying closes it. That, Ctrl-C or SIGTERM abort ctx.signal; the worker exits shortly
+ * Usage: node --import tsx engine/run/worker.ts, with the WorkerJob as one JSON line on stdin (not argv:
+ * a data set of many files would pass the kernel's limit on one argument). stdin then stays open: the
+ * supervisor dying closes it. That, Ctrl-C or SIGTERM abort ctx.signal; the worker exits shortly
  * after even if the experiment ignores the signal.
  */
-import { readFileSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { DataAccess, Experiment, Json, RunContext } from '../contract.ts';
+import type { DataAccess, Experiment, Json, RunContext, UsedResult } from '../contract.ts';
 import { canonicalJson, sha256 } from '../files/hash.ts';
 import { validateParams } from '../plan/params.ts';
-import { createResultsWriter } from '../store/results.ts';
+import { BLOBS_DIR, createResultsWriter, loadResults } from '../store/results.ts';
+import { fileCheckpoint } from '../store/checkpoint.ts';
+import { readManifestIn } from '../store/manifest.ts';
 import { loadBackendModule } from '../plan/backend.ts';
 import { resolveDataPath } from '../plan/data.ts';
 import { packageVersion } from '../files/graph.ts';
@@ -99,6 +102,23 @@ function backendInfo(setup: unknown): { version: string; details?: Record<string
   return info.details && typeof info.details === 'object' ? { version, details: info.details as Record<string, Json> } : { version };
 }
 
+function usedResult(name: string): UsedResult {
+  const used = job.uses[name];
+  if (!used) throw new Error(`${job.experimentFile} declares no use '${name}' (it has: ${Object.keys(job.uses).join(', ') || 'none'})`);
+  const read = readManifestIn(used.dir);
+  if (!read.ok) throw new Error(`use '${name}': ${used.dir}: ${read.reason}`);
+  return {
+    key: used.key,
+    results: loadResults(used.dir, read.manifest),
+    blob(file) {
+      const path = join(used.dir, BLOBS_DIR, file);
+      if (!(read.manifest.blobs && file in read.manifest.blobs)) throw new Error(`use '${name}': the run has no blob '${file}'`);
+      if (!existsSync(path)) throw new Error(`use '${name}': blob '${file}' is not on this machine (blobs are not committed); rerun ${read.manifest.experimentId} here`);
+      return path;
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const file = join(job.root, job.experimentFile);
   const experiment = ((await import(pathToFileURL(file).href)) as { default: Experiment }).default;
@@ -133,6 +153,9 @@ async function main(): Promise<void> {
     results: createResultsWriter(job.outDir),
     data: data.access,
     signal: controller.signal,
+    cell: job.cell,
+    checkpoint: fileCheckpoint(job.scratchDir),
+    uses: usedResult,
   };
   await experiment.run(ctx);
   if (controller.signal.aborted) throw controller.signal.reason as Error;

@@ -1,15 +1,24 @@
 /**
  * Result files of a run: how a worker writes them (ResultsWriter of contract.ts) and how figures, tables
  * and values read them back (Results). Layout inside an artifact folder: `metrics.json`,
- * `series/<name>.json` (one row per line), `<name>.json` for other JSON; sorted keys throughout.
+ * `series/<name>.json` (one row per line), `<name>.json` for other JSON; sorted keys throughout; and
+ * `blobs/<name>` for binary results, which git never holds (see BLOBS_DIR).
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Json, Manifest, Results, ResultsWriter, Row } from '../contract.ts';
+import type { CellResults, Json, Manifest, Results, ResultsWriter, Row } from '../contract.ts';
 import { prettyJson, rowsJson } from '../files/hash.ts';
 import { writeFileAtomic } from '../files/fsx.ts';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * Binary results live in `blobs/` inside the artifact folder. The rule that keeps them out of git is
+ * a `.gitignore` line for every `blobs/` folder under artifacts/: JSON results are always committed, blobs never (a
+ * model's weights are megabytes to gigabytes). The manifest lists every blob with its sha256 and size,
+ * so a clone without them still verifies and renders the JSON results.
+ */
+export const BLOBS_DIR = 'blobs';
 const RESERVED = new Set(['manifest', 'metrics']);
 
 function checkName(kind: string, name: string): void {
@@ -49,7 +58,18 @@ export function createResultsWriter(dir: string): ResultsWriter {
       checkJson(`json '${name}'`, value);
       writeFileAtomic(join(dir, `${name}.json`), prettyJson(value));
     },
+    file(name, bytes) {
+      checkName('blob', name);
+      if (!(bytes instanceof Uint8Array)) throw new Error(`blob '${name}' must be a Uint8Array`);
+      writeFileAtomic(join(dir, BLOBS_DIR, name), bytes);
+    },
   };
+}
+
+/** Blob files of a finished run, relative to the blobs folder. */
+export function blobFiles(dir: string): string[] {
+  const blobs = join(dir, BLOBS_DIR);
+  return existsSync(blobs) ? readdirSync(blobs).filter((f) => !f.startsWith('.')).sort() : [];
 }
 
 /** Result files of a finished run, relative to its folder (run.log and manifest.json are not results). */
@@ -60,14 +80,17 @@ export function resultFiles(dir: string): string[] {
   return files.sort();
 }
 
-/** The Results view of an artifact folder; files are read on first use. */
-export function loadResults(dir: string, manifest: Manifest): Results {
+/** The Results view of an artifact folder; files are read on first use. `cells`: a grid's cells. */
+export function loadResults(dir: string, manifest: Manifest, cells: CellResults[] = []): Results {
+  return { ...loadCellResults(dir, manifest), experimentId: manifest.experimentId, profile: manifest.components.profile, params: manifest.components.params, cells };
+}
+
+/** One run's results: metrics, series and JSON by name. */
+export function loadCellResults(dir: string, manifest: Manifest): CellResults {
   const read = (file: string): unknown => JSON.parse(readFileSync(join(dir, file), 'utf8'));
   const metricsFile = join(dir, 'metrics.json');
   return {
-    experimentId: manifest.experimentId,
-    profile: manifest.components.profile,
-    params: manifest.components.params,
+    cell: manifest.components.cell ?? {},
     metrics: existsSync(metricsFile) ? (read('metrics.json') as Record<string, Json>) : {},
     series(name: string): Row[] {
       if (!(`series/${name}.json` in manifest.files)) {

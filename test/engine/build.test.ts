@@ -13,6 +13,9 @@ import { planExperiments } from '../../engine/plan/plan.ts';
 import { verifyArtifact } from '../../engine/store/store.ts';
 import { loadResults } from '../../engine/store/results.ts';
 import { FingerprintCache } from '../../engine/files/fingerprints.ts';
+import { localExecutor } from '../../engine/run/executors/local.ts';
+import { readManifestIn } from '../../engine/store/manifest.ts';
+import type { Manifest } from '../../engine/contract.ts';
 import { captureTerminal, makeProject, runCli, type FixtureProject } from './fixture.ts';
 
 let project: FixtureProject;
@@ -24,7 +27,8 @@ afterAll(() => project.remove());
 async function build(ids: string[], profile: 'smoke' | 'local' | 'paper' = 'smoke', force?: string[]): Promise<ExperimentsBuild & { text: string }> {
   const terminal = captureTerminal();
   const session = await openSession(project.root, 'auto');
-  const result = await buildExperiments(session, ids, { profile, jobs: 2, frozen: false, terminal, clock: systemClock, signal: new AbortController().signal, ...(force ? { force } : {}) });
+  const plan = await planExperiments(session.root, session.index, ids, { profile, backend: session.backend, available: session.available, fingerprints: session.fingerprints });
+  const result = await buildExperiments(session, plan, { profile, executor: localExecutor(2), frozen: false, terminal, clock: systemClock, signal: new AbortController().signal, ...(force ? { force } : {}) });
   session.fingerprints.save();
   return { ...result, text: terminal.text() };
 }
@@ -44,7 +48,7 @@ describe('build', () => {
 
     const outcome = first.outcomes.find((o) => o.experimentId === 'sum')!;
     if (outcome.status !== 'ran') throw new Error('sum did not run');
-    const manifest = outcome.manifest;
+    const manifest = readManifestIn(outcome.dir).ok ? (readManifestIn(outcome.dir) as { manifest: Manifest }).manifest : null!;
     expect(manifest.status).toBe('ok');
     expect(Object.keys(manifest.files)).toEqual(['metrics.json', 'series/cumulative.json']);
     expect(manifest.dataRead).toEqual(manifest.components.data);

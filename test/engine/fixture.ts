@@ -72,16 +72,31 @@ export function captureTerminal(): Terminal & { text(): string } {
   return { isTTY: false, columns: 120, write: (t) => void (text += t), text: () => text };
 }
 
-/** Pids of the worker processes (engine/run/worker.ts) whose parent is `parentPid`. */
-export function workerPids(parentPid: number): number[] {
+/** Pids of the worker processes (engine/run/worker.ts) below `ancestorPid` (the build, or a cell's supervisor). */
+export function workerPids(ancestorPid: number): number[] {
+  let table: { pid: number; ppid: number; args: string }[];
   try {
-    return execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(parentPid)], { encoding: 'utf8' })
+    table = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
       .split('\n')
-      .filter((line) => line.includes('engine/run/worker.ts'))
-      .map((line) => Number(line.trim().split(/\s+/)[0]));
+      .filter(Boolean)
+      .map((line) => {
+        const [pid, ppid, ...args] = line.trim().split(/\s+/);
+        return { pid: Number(pid), ppid: Number(ppid), args: args.join(' ') };
+      });
   } catch {
-    return []; // ps exits 1 when there is no such process
+    return [];
   }
+  const below = new Set([ancestorPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of table) if (below.has(p.ppid) && !below.has(p.pid)) (below.add(p.pid), (grew = true));
+  }
+  return table.filter((p) => p.pid !== ancestorPid && below.has(p.pid) && p.args.includes('engine/run/worker.ts')).map((p) => p.pid);
+}
+
+/** The parent pid of a process. */
+export function parentOf(pid: number): number {
+  return Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).trim());
 }
 
 /** Poll `condition` every 50 ms until it holds (or fail after `timeoutMs`). */

@@ -98,9 +98,14 @@ describe('the selective-copying experiment, smoke profile', () => {
         backend: 'cpu',
         progress: { update: noop },
         log: { info: noop, warn: noop },
-        results: { metrics: noop, series: noop, json: noop },
+        results: { metrics: noop, series: noop, json: noop, file: noop },
         data: { files: () => [], read: async () => Buffer.alloc(0) },
         signal: controller.signal,
+        cell: {},
+        checkpoint: { save: async () => {}, load: async () => null },
+        uses: () => {
+          throw new Error('no uses');
+        },
       }),
     ).rejects.toThrow();
     expect(tf.memory().numTensors).toBe(before);

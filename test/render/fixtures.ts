@@ -19,6 +19,7 @@ export function results(experimentId: string, metrics: Record<string, Json>, ser
       return series[name];
     },
     json: () => null,
+    cells: [],
   };
 }
 
