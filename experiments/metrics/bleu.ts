@@ -85,11 +85,13 @@ export function checkCorpusArgs(hypotheses: readonly string[], references: reado
   hypotheses.forEach((h, i) => {
     if (typeof h !== 'string') throw new Error(`corpus score: hypothesis ${i} is ${typeof h}, not a string`);
   });
-  references.forEach((stream, k) =>
-    stream.forEach((r, i) => {
+  for (let k = 0; k < references.length; k++) {
+    const stream: readonly unknown[] = references[k];
+    for (let i = 0; i < stream.length; i++) {
+      const r = stream[i];
       if (typeof r !== 'string') throw new Error(`corpus score: reference ${k} of segment ${i} is ${typeof r}, not a string`);
-    }),
-  );
+    }
+  }
 }
 
 // ----------------------------------------------------------------------------------------------
