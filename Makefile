@@ -18,7 +18,7 @@ CLI := node --import tsx engine/cli.ts
 FLAGS := --profile=$(PROFILE) --backend=$(BACKEND) $(if $(JOBS),--jobs=$(JOBS)) $(if $(FROZEN),--frozen=$(FROZEN)) \
 	$(if $(EXECUTOR),--executor=$(EXECUTOR)) $(if $(DRY_RUN),--dry-run=$(DRY_RUN)) $(if $(ROOT),--root=$(ROOT))
 
-.PHONY: report figure pdf explain check list test bench bundle clean clean-tmp
+.PHONY: report figure pdf explain check list test bench bundle clean clean-tmp data
 
 report: | node_modules
 	@$(CLI) report $(FLAGS)
@@ -48,6 +48,10 @@ test: | node_modules
 
 bench: | node_modules
 	@node --import tsx bench/run.ts $(BENCH)
+
+# The local profile's translation corpus (Debian gettext catalogs, pinned .debs): data/gettext/corpus/.
+data: | node_modules
+	@node --import tsx experiments/data/build-gettext-corpus.ts
 
 # One archive to run the project on an offline x86-64 GPU host (engine/bundle/README.md).
 bundle: | node_modules
