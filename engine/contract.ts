@@ -93,6 +93,14 @@ export type Cell = Record<string, string | number>;
 export type GridAxes = Record<string, readonly (string | number)[]>;
 
 /**
+ * A study as a grid of cells: `experiments/<id>/grid.ts` exports `grid: Grid`, axes with values per
+ * profile. Each cell is cached, run, failed and resumed on its own; its key has the cell's coordinates
+ * and the experiment's code, never the grid file, so adding a seed or a size runs only the new cells.
+ * (Like figures.ts, grid.ts is never imported by experiment.ts.) A `seed` axis gives each cell its seed.
+ */
+export type Grid = Record<Profile, GridAxes>;
+
+/**
  * A result another experiment produced that a run builds on (a tokenizer trained once, a data split).
  * The used experiment's cell is the one whose coordinates on `axes` equal this cell's (`axes` omitted:
  * the used experiment has no grid). Its key becomes part of this cell's key.
@@ -152,11 +160,6 @@ export interface Experiment<P = unknown> {
    * backend, and where that backend is not available the engine never runs it (engine/README.md).
    */
   requiresBackend?: BackendName;
-  /**
-   * A study as a grid of cells: axes with values per profile. Each cell is cached, run, failed and
-   * resumed on its own (its key adds the cell's coordinates); a `seed` axis gives each cell its seed.
-   */
-  grid?: Record<Profile, GridAxes>;
   /** Results of other experiments each cell builds on, by the name `ctx.uses(name)` takes. */
   uses?: Record<string, Use>;
   run(ctx: RunContext<P>): Promise<void>;
@@ -173,7 +176,6 @@ export function defineExperiment<S extends z.ZodType>(def: {
   cacheVersion?: string;
   unsupportedBackends?: readonly BackendName[];
   requiresBackend?: BackendName;
-  grid?: Record<Profile, GridAxes>;
   uses?: Record<string, Use>;
   run(ctx: RunContext<z.output<S>>): Promise<void>;
 }): Experiment<z.output<S>> {

@@ -32,7 +32,7 @@ import { artifactView, artifactViews, currentKeyOf } from '../report/views.ts';
 import { localExecutor } from '../run/executors/local.ts';
 import { resolveBackendOnNode, slurmExecutor, slurmSettings } from '../run/executors/slurm.ts';
 import type { Executor, ExecutorName } from '../run/executors/executor.ts';
-import { runLabel } from '../plan/cells.ts';
+import { cellLabel, runLabel } from '../plan/cells.ts';
 
 export interface CommandOptions {
   root: string;
@@ -208,7 +208,7 @@ export async function explainCommand(target: string, options: CommandOptions): P
   let upToDate = 0;
   const listed = listArtifacts(session.root, first.experimentId, (dir, reason) => say(`skipped ${repoPath(session.root, dir)}: ${reason}`));
   for (const e of entries) {
-    const name = first.cell ? `cell ${e.label}: ` : '';
+    const name = e.cell ? `cell ${cellLabel(e.cell)}: ` : '';
     if (e.status === 'invalid') {
       say(`${name}cannot compute its key: ${e.error}`);
       status = 1;
@@ -265,7 +265,7 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
   for (const entry of plan) {
     const reason = await notCurrentReason(session, entry, options);
     if (reason === null) continue;
-    const text = entry.cell ? `cell ${entry.label}: ${reason}` : reason;
+    const text = entry.cell ? `cell ${cellLabel(entry.cell)}: ${reason}` : reason;
     if (entry.status === 'miss' && entry.needsBackend) warnings.set(entry.experimentId, [...(warnings.get(entry.experimentId) ?? []), `${text}; ${refreshOn(entry.needsBackend, entry.experimentId, options.profile)}`]);
     else reasons.set(entry.experimentId, [...(reasons.get(entry.experimentId) ?? []), text]);
   }

@@ -62,9 +62,11 @@ export async function loadCatalogIndex(root: string, fingerprints: FingerprintCa
     : [];
   const experimentFiles = ids.map((id) => join(paths.experiments, id, 'experiment.ts'));
   const figuresFiles = ids.map((id) => join(paths.experiments, id, 'figures.ts')).filter((f) => existsSync(f));
+  // A grid's axes live beside the experiment, outside its key: adding a cell changes no other cell's key.
+  const gridFiles = ids.map((id) => join(paths.experiments, id, 'grid.ts')).filter((f) => existsSync(f));
   const backend = existsSync(paths.backendModule) ? [paths.backendModule] : [];
   const setups = BACKENDS.map((name) => [name, paths.backendSetup(name)] as const).filter(([, file]) => existsSync(file));
-  const graphs = await importGraphs(paths.root, [...experimentFiles, ...figuresFiles, ...backend, ...setups.map(([, file]) => file)]);
+  const graphs = await importGraphs(paths.root, [...experimentFiles, ...figuresFiles, ...gridFiles, ...backend, ...setups.map(([, file]) => file)]);
   const backendGraph: ImportGraph = backend.length ? graphs.get(backend[0]!)! : { files: [], packages: {} };
   const backendSetups: BackendSetupGraphs = Object.fromEntries(
     await Promise.all(setups.map(async ([name, file]) => [name, await fingerprintGraph(paths.root, graphs.get(file)!, fingerprints)] as const)),
@@ -74,9 +76,11 @@ export async function loadCatalogIndex(root: string, fingerprints: FingerprintCa
     experimentFiles.map((f) => fingerprintGraph(paths.root, mergeGraphs(graphs.get(f)!, backendGraph), fingerprints)),
   );
   const figuresGraphs = await Promise.all(figuresFiles.map((f) => fingerprintGraph(paths.root, graphs.get(f)!, fingerprints)));
+  const gridHashes = new Map(await Promise.all(gridFiles.map(async (f) => [join(f, '..'), (await fingerprintGraph(paths.root, graphs.get(f)!, fingerprints)).hash] as const)));
   const facts = await describeModules(
     paths.root,
-    experimentFiles.map((f, i) => ({ file: repoPath(paths.root, f), graphHash: experimentGraphs[i]!.hash })),
+    // Facts include the grid: they are cached under the experiment's graph and its grid file's.
+    experimentFiles.map((f, i) => ({ file: repoPath(paths.root, f), graphHash: sha256(experimentGraphs[i]!.hash + (gridHashes.get(join(f, '..')) ?? '')) })),
     figuresFiles.map((f, i) => ({ file: repoPath(paths.root, f), graphHash: figuresGraphs[i]!.hash })),
   );
 

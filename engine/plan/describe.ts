@@ -7,8 +7,9 @@
  * Usage: node --import tsx engine/describe.ts '<request json>' <response path>
  */
 import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
-import { PROFILES, type Experiment, type FiguresModule } from '../contract.ts';
+import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { PROFILES, type Experiment, type FiguresModule, type Grid } from '../contract.ts';
 import { validateParams } from './params.ts';
 import { gridProblem } from './cells.ts';
 import { writeFileAtomic } from '../files/fsx.ts';
@@ -16,6 +17,10 @@ import type { DescribeRequest, DescribeResponse, ExperimentFacts, FiguresFacts, 
 
 async function describeExperiment(root: string, file: string): Promise<Described<ExperimentFacts>> {
   try {
+    const gridFile = join(root, dirname(file), 'grid.ts');
+    const grid = existsSync(gridFile) ? ((await import(pathToFileURL(gridFile).href)) as { grid?: Grid }).grid ?? null : null;
+    const gridWhere = join(dirname(file), 'grid.ts');
+    if (existsSync(gridFile) && !grid) return { ok: false, error: `${gridWhere}: export the grid as \`export const grid: Grid = {...}\`` };
     const module = (await import(pathToFileURL(join(root, file)).href)) as { default?: Experiment };
     const experiment = module.default;
     if (!experiment || typeof experiment.run !== 'function' || typeof experiment.id !== 'string') {
@@ -28,12 +33,11 @@ async function describeExperiment(root: string, file: string): Promise<Described
       source: dataset.source,
       files: Object.fromEntries(PROFILES.map((profile) => [profile, dataset.files(profile)])),
     }));
-    const grid = experiment.grid ?? null;
     if (grid) {
       for (const profile of PROFILES) {
         const axes = grid[profile];
-        if (!axes) return { ok: false, error: `${file}: grid: no axes for profile ${profile}` };
-        const problem = gridProblem(axes, `${file}: grid.${profile}`);
+        if (!axes) return { ok: false, error: `${gridWhere}: grid: no axes for profile ${profile}` };
+        const problem = gridProblem(axes, `${gridWhere}: grid.${profile}`);
         if (problem) return { ok: false, error: problem };
       }
     }

@@ -43,5 +43,7 @@ export function explainChange(before: KeyComponents, after: KeyComponents): stri
     Object.fromEntries(Object.entries(data).flatMap(([id, files]) => Object.entries(files).map(([file, hash]) => [`${id}/${file}`, hash])));
   lines.push(...diffRecord('data', flatten(before.data), flatten(after.data), (name) => `data ${name} changed`));
   if (before.cacheVersion !== after.cacheVersion) lines.push(`cacheVersion ${show(before.cacheVersion)} -> ${show(after.cacheVersion)}`);
+  if (show(before.cell) !== show(after.cell)) lines.push(`cell ${show(before.cell)} -> ${show(after.cell)}`);
+  lines.push(...diffRecord('use', before.uses ?? {}, after.uses ?? {}, (name, a, b) => `use ${name}: its result changed (key ${a.slice(0, 12)} -> ${b.slice(0, 12)})`));
   return lines;
 }

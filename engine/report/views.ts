@@ -17,6 +17,7 @@ import { repoPath } from '../commands/project.ts';
 import { loadCellResults, loadResults } from '../store/results.ts';
 import { experimentStore, listArtifacts, newestArtifact, type StoredArtifact } from '../store/store.ts';
 import { refreshOn } from '../plan/backend.ts';
+import { gridMetrics } from '../../experiments/metrics/aggregate.ts';
 
 export function currentKeyOf(entry: PlanEntry): string {
   if (entry.status === 'hit' || entry.status === 'miss') return entry.key;
@@ -105,7 +106,7 @@ export async function artifactView(root: string, entries: readonly PlanEntry[], 
         experimentId: first.experimentId,
         profile: newest.manifest.components.profile,
         params: newest.manifest.components.params,
-        metrics: {},
+        metrics: gridMetrics(cellResults),
         series: (name) => {
           throw new Error(`experiment ${first.experimentId} is a grid: read series '${name}' from results.cells`);
         },

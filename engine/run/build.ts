@@ -151,6 +151,5 @@ function settle(root: string, plan: PlanEntry[], outcomes: RunOutcome[]): PlanEn
 export function summaryLine(build: ExperimentsBuild): string {
   const { cached, ran, failed, interrupted, errors, notRun } = build.counts;
   const extra = [interrupted ? `${interrupted} interrupted` : '', errors ? `${errors} with errors` : '', notRun ? `${notRun} stale, not run` : ''].filter(Boolean);
-  const cells = build.plan.some((e) => e.cell) ? ' (cells count one each)' : '';
-  return `experiments: ${cached} cached, ${ran} ran, ${failed} failed${extra.map((e) => `, ${e}`).join('')}${cells} (${build.seconds.toFixed(1)} s)`;
+  return `experiments: ${cached} cached, ${ran} ran, ${failed} failed${extra.map((e) => `, ${e}`).join('')} (${build.seconds.toFixed(1)} s)`;
 }

@@ -3,9 +3,11 @@
  * from a time-invariant one. Three models at one parameter budget learn it from the same data
  * stream: Mamba (selective Delta, B, C), the same network with a time-invariant S4D-Real SSM (the
  * LTI ablation), and a small Transformer whose width is fitted to Mamba's parameter count.
+ * A grid of cells, model x seed (grid.ts): each cell trains one model from one seed (the seed draws the data,
+ * the held-out set and the initial weights), so seeds can be added without retraining the others.
  */
 import { z } from 'zod';
-import { defineExperiment, type Row } from '../../engine/contract.ts';
+import { defineExperiment } from '../../engine/contract.ts';
 import { sequenceLength, validateTask } from '../data/selective-copying.ts';
 import type { LanguageModel } from '../models/language-model.ts';
 import { MambaLM, mambaConfig } from '../models/mamba.ts';
@@ -105,14 +107,14 @@ export default defineExperiment({
       evalSize: 1024,
     },
   },
-  seeds: [1],
   async run(ctx) {
     const p = ctx.params;
     validateTask(p.task);
+    const id = ctx.cell.model as ModelId;
+    const index = MODELS.indexOf(id);
+    if (index < 0) throw new Error(`selective-copying: unknown model '${String(ctx.cell.model)}' (expected ${MODELS.join(', ')})`);
     const evalSet = makeEvalSet(p.task, p.evalSize, 128, ctx.seed * 1000 + 1);
-    const curves: Row[] = [];
-    const summary: Row[] = [];
-    const metrics: Record<string, number> = {
+    const metrics: Record<string, number | string> = {
       'task.vocabSize': p.task.vocabSize,
       'task.numTokens': p.task.numTokens,
       'task.noiseLength': p.task.noiseLength,
@@ -121,45 +123,35 @@ export default defineExperiment({
       batch: p.batch,
     };
     try {
-      for (const [index, id] of MODELS.entries()) {
-        const model = buildModel(id, p, ctx.seed * 1000 + 2 + index);
-        const parameters = model.params.count();
-        ctx.log.info(`${id}: ${parameters} parameters`);
-        const started = performance.now();
-        let curve;
-        try {
-          curve = trainOnCopying(model, evalSet, {
-            task: p.task,
-            steps: p.steps,
-            batch: p.batch,
-            learningRate: p.learningRate,
-            clipNorm: p.clipNorm,
-            evalEvery: p.evalEvery,
-            dataSeed: ctx.seed * 1000,
-            onStep: (step, loss) =>
-              ctx.progress.update({ step: index * p.steps + step, total: MODELS.length * p.steps, unit: 'step', loss, note: id }),
-            checkAbort: () => ctx.signal.throwIfAborted(),
-          });
-        } finally {
-          model.dispose();
-        }
-        const wallSeconds = (performance.now() - started) / 1000;
-        for (const point of curve) curves.push({ model: id, ...point });
-        const final = curve[curve.length - 1];
-        summary.push({ model: id, label: MODEL_LABELS[id], parameters, finalAccuracy: final.accuracy, finalLoss: final.loss, steps: p.steps, wallSeconds });
-        Object.assign(metrics, {
-          [`${id}.finalAccuracy`]: final.accuracy,
-          [`${id}.finalLoss`]: final.loss,
-          [`${id}.parameters`]: parameters,
-          [`${id}.wallSeconds`]: wallSeconds,
+      // The model's seed depends on its index too, so the three models of one seed start differently.
+      const model = buildModel(id, p, ctx.seed * 1000 + 2 + index);
+      const parameters = model.params.count();
+      ctx.log.info(`${id}, seed ${ctx.seed}: ${parameters} parameters`);
+      const started = performance.now();
+      let curve;
+      try {
+        curve = trainOnCopying(model, evalSet, {
+          task: p.task,
+          steps: p.steps,
+          batch: p.batch,
+          learningRate: p.learningRate,
+          clipNorm: p.clipNorm,
+          evalEvery: p.evalEvery,
+          dataSeed: ctx.seed * 1000,
+          onStep: (step, loss) => ctx.progress.update({ step, total: p.steps, unit: 'step', loss }),
+          checkAbort: () => ctx.signal.throwIfAborted(),
         });
-        ctx.log.info(`${id}: accuracy ${final.accuracy.toFixed(3)} after ${p.steps} steps, ${wallSeconds.toFixed(1)} s`);
+      } finally {
+        model.dispose();
       }
+      const wallSeconds = (performance.now() - started) / 1000;
+      const final = curve[curve.length - 1];
+      ctx.results.series('curve', curve.map((point) => ({ ...point })));
+      Object.assign(metrics, { label: MODEL_LABELS[id], finalAccuracy: final.accuracy, finalLoss: final.loss, parameters, wallSeconds });
+      ctx.log.info(`${id}, seed ${ctx.seed}: accuracy ${final.accuracy.toFixed(3)} after ${p.steps} steps, ${wallSeconds.toFixed(1)} s`);
     } finally {
       disposeEvalSet(evalSet);
     }
-    ctx.results.series('curves', curves);
-    ctx.results.series('summary', summary);
     ctx.results.metrics(metrics);
   },
 });

@@ -1,29 +1,48 @@
 /**
- * Presentation of the selective copying runs: accuracy curves (figure) and the summary (table).
- * Pure functions of the stored results; model names come from the results' summary rows.
+ * Presentation of the selective copying grid (model x seed): accuracy curves as the mean over seeds
+ * with a band from the lowest to the highest seed (figure), and final accuracy per model as mean, spread
+ * and a 95% bootstrap interval over seeds (table). Pure functions of the stored cells.
  */
 import * as Plot from '@observablehq/plot';
-import { defineFigure, defineTable, type Results, type Row } from '../../engine/contract.ts';
+import { defineFigure, defineTable, type CellResults, type Results, type Row } from '../../engine/contract.ts';
+import { aggregateOver, aggregateSeries } from '../metrics/aggregate.ts';
 
-/** Model id -> display label, as the run recorded them (in run order). */
-function labels(results: Results): Map<string, string> {
-  return new Map(results.series('summary').map((r) => [String(r.model), String(r.label)]));
+/** Model id -> display label, as the runs recorded them, in grid order. */
+function labels(cells: readonly CellResults[]): Map<string, string> {
+  return new Map(cells.map((c) => [String(c.cell.model), String(c.metrics.label)]));
 }
 
 /** Guessing a data token uniformly: 1 / (vocabulary - blank - marker). */
 function chanceAccuracy(results: Results): number {
-  return 1 / (Number(results.metrics['task.vocabSize']) - 2);
+  const task = (results.params as { task: { vocabSize: number } }).task;
+  return 1 / (task.vocabSize - 2);
+}
+
+/** Per step and model: the mean accuracy over seeds and the lowest and highest seed. */
+export function curveRows(results: Results): Row[] {
+  const names = labels(results.cells);
+  const rows = aggregateSeries(results.cells, 'seed', 'curve', 'step', 'accuracy');
+  const extremes = new Map<string, { min: number; max: number }>();
+  for (const cell of results.cells) {
+    for (const point of cell.series('curve')) {
+      const key = `${cell.cell.model}|${point.step}`;
+      const a = Number(point.accuracy);
+      const e = extremes.get(key);
+      extremes.set(key, e ? { min: Math.min(e.min, a), max: Math.max(e.max, a) } : { min: a, max: a });
+    }
+  }
+  return rows.map((r) => ({ ...r, label: names.get(String(r.model)) ?? String(r.model), ...extremes.get(`${r.model}|${r.step}`)! }));
 }
 
 export const figures = {
   'selective-copying-accuracy': defineFigure({
     title: 'Selective copying: accuracy against training steps',
     caption:
-      'Accuracy on the copied tokens of a fixed held-out set during training, for Mamba, the same network with a time-invariant (LTI) SSM, and a Transformer of about the same parameter count. The dashed line is chance.',
-    alt: 'Line chart of held-out accuracy on the copied tokens against training step, one line per model, with a dashed horizontal line at chance accuracy.',
+      'Accuracy on the copied tokens of a held-out set during training, for Mamba, the same network with a time-invariant (LTI) SSM, and a Transformer of about the same parameter count, each trained from every seed of the grid for a fixed budget of steps. Lines are the mean over seeds, bands span the lowest to the highest seed; the dashed line is chance.',
+    alt: 'Line chart of held-out accuracy on the copied tokens against training step: one line per model (the mean over seeds) inside a shaded band from its worst to its best seed, and a dashed horizontal line at chance accuracy.',
     plot(results, ctx) {
-      const names = labels(results);
-      const rows: Row[] = results.series('curves').map((r) => ({ ...r, label: names.get(String(r.model)) ?? String(r.model) }));
+      const rows = curveRows(results);
+      const names = labels(results.cells);
       return {
         width: ctx.width,
         height: Math.round(ctx.width * 0.5),
@@ -34,8 +53,9 @@ export const figures = {
         color: { legend: true, domain: [...names.values()] },
         marks: [
           Plot.ruleY([chanceAccuracy(results)], { strokeDasharray: '4,3', stroke: 'currentColor', strokeOpacity: 0.6 }),
-          Plot.line(rows, { x: 'step', y: 'accuracy', stroke: 'label', strokeWidth: 2 }),
-          Plot.dot(rows, { x: 'step', y: 'accuracy', stroke: 'label', r: 2 }),
+          Plot.areaY(rows, { x: 'step', y1: 'min', y2: 'max', fill: 'label', fillOpacity: 0.18 }),
+          Plot.line(rows, { x: 'step', y: 'mean', stroke: 'label', strokeWidth: 2 }),
+          Plot.dot(rows, { x: 'step', y: 'mean', stroke: 'label', r: 2 }),
         ],
       };
     },
@@ -46,14 +66,34 @@ export const tables = {
   'selective-copying-summary': defineTable({
     title: 'Selective copying: final accuracy at equal parameter budgets',
     caption:
-      'Accuracy on the copied tokens of the held-out set after the last training step, parameter count, training steps and wall-clock training time (including periodic evaluation) of each model.',
+      'Accuracy on the copied tokens of the held-out set after the last training step: mean over seeds, sample standard deviation and 95% bootstrap interval of the mean; parameter count, number of seeds, training steps and mean wall-clock training time (including periodic evaluation) of each model.',
     columns: [
       { key: 'label', label: 'Model', align: 'left' },
       { key: 'parameters', label: 'Parameters', format: ',.0f', align: 'right' },
-      { key: 'finalAccuracy', label: 'Final accuracy', format: '.1%', align: 'right' },
+      { key: 'mean', label: 'Final accuracy (mean)', format: '.1%', align: 'right' },
+      { key: 'std', label: 'Std over seeds', format: '.1%', align: 'right' },
+      { key: 'low', label: '95% CI low', format: '.1%', align: 'right' },
+      { key: 'high', label: '95% CI high', format: '.1%', align: 'right' },
+      { key: 'n', label: 'Seeds', format: ',.0f', align: 'right' },
       { key: 'steps', label: 'Steps', format: ',.0f', align: 'right' },
       { key: 'wallSeconds', label: 'Wall time (s)', format: ',.0f', align: 'right' },
     ],
-    rows: (results) => results.series('summary'),
+    rows: (results) => {
+      const names = labels(results.cells);
+      const steps = (results.params as { steps: number }).steps;
+      const wall = new Map(aggregateOver(results.cells, 'seed', (c) => Number(c.metrics.wallSeconds)).map((r) => [r.model, r.mean]));
+      const parameters = new Map(results.cells.map((c) => [c.cell.model, Number(c.metrics.parameters)]));
+      return aggregateOver(results.cells, 'seed', (c) => Number(c.metrics.finalAccuracy)).map((r) => ({
+        label: names.get(String(r.model)) ?? String(r.model),
+        parameters: parameters.get(r.model) ?? null,
+        mean: r.mean,
+        std: r.std,
+        low: r.low,
+        high: r.high,
+        n: r.n,
+        steps,
+        wallSeconds: wall.get(r.model) ?? null,
+      }));
+    },
   }),
 };

@@ -20,11 +20,11 @@ export interface FixtureProject {
   remove(): void;
 }
 
-export function makeProject(): FixtureProject {
+export function makeProject(fixture = 'project'): FixtureProject {
   const root = mkdtempSync(join(tmpdir(), 'engine-fixture-'));
-  cpSync(join(FIXTURES, 'project'), root, { recursive: true });
+  cpSync(join(FIXTURES, fixture), root, { recursive: true });
   cpSync(join(REPO_ROOT, 'engine', 'contract.ts'), join(root, 'engine', 'contract.ts'));
-  rmSync(join(root, 'fixture-dep.d.ts'));
+  rmSync(join(root, 'fixture-dep.d.ts'), { force: true });
   const modules = join(root, 'node_modules');
   mkdirSync(modules);
   for (const name of readdirSync(join(REPO_ROOT, 'node_modules'))) {

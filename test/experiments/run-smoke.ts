@@ -3,7 +3,7 @@
  * worker provides, minus files), every cell of a grid in order, and hands back what it wrote as the
  * `Results` figures and tables read (with `cells` for a grid).
  */
-import type { BackendName, CellResults, CheckpointState, Experiment, Json, Results, Row } from '../../engine/contract.ts';
+import type { BackendName, CellResults, CheckpointState, Experiment, Grid, Json, Results, Row } from '../../engine/contract.ts';
 import { gridCells } from '../../engine/plan/cells.ts';
 
 export interface SmokeRun {
@@ -25,9 +25,10 @@ function cellResults(cell: CellResults['cell'], metrics: Record<string, Json>, s
   };
 }
 
-export async function runSmoke<P>(experiment: Experiment<P>, backend: BackendName): Promise<SmokeRun> {
+/** `grid`: the experiment's grid.ts export, for a grid experiment. */
+export async function runSmoke<P>(experiment: Experiment<P>, backend: BackendName, grid?: Grid): Promise<SmokeRun> {
   const steps: number[] = [];
-  const axes = experiment.grid?.smoke;
+  const axes = grid?.smoke;
   const cells = axes ? gridCells(axes) : [{}];
   const done: CellResults[] = [];
   for (const cell of cells) {

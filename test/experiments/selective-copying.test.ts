@@ -5,7 +5,8 @@ import * as tf from '../../kernels/tf.ts';
 import { BLANK, markerToken, sampleCopyingBatch, sequenceLength } from '../../experiments/data/selective-copying.ts';
 import { Rng } from '../../experiments/models/rng.ts';
 import experiment from '../../experiments/selective-copying/experiment.ts';
-import { figures, tables } from '../../experiments/selective-copying/figures.ts';
+import { grid } from '../../experiments/selective-copying/grid.ts';
+import { curveRows, figures, tables } from '../../experiments/selective-copying/figures.ts';
 import { runSmoke } from './run-smoke.ts';
 
 describe('selective copying data', () => {
@@ -41,22 +42,25 @@ describe('the selective-copying experiment, smoke profile', () => {
     await tf.ready();
   });
 
-  it('runs, writes curves, summary and metrics, and its figure and table render them', async () => {
+  it('runs one cell per model, each writing its curve and metrics, and the figure and table aggregate them over seeds', async () => {
     const params = experiment.paramsSchema.parse(experiment.profiles.smoke);
     const before = tf.memory().numTensors;
-    const { results, steps } = await runSmoke(experiment, 'cpu');
-    const { metrics } = results;
+    const { results, steps } = await runSmoke(experiment, 'cpu', grid);
     expect(tf.memory().numTensors).toBe(before);
     expect(steps.length).toBe(3 * params.steps);
-    for (const id of ['mamba', 'lti', 'transformer']) {
-      const acc = metrics[`${id}.finalAccuracy`] as number;
+    expect(results.cells.map((c) => c.cell)).toEqual([
+      { model: 'mamba', seed: 1 },
+      { model: 'lti', seed: 1 },
+      { model: 'transformer', seed: 1 },
+    ]);
+    for (const cell of results.cells) {
+      const acc = cell.metrics.finalAccuracy as number;
       expect(acc).toBeGreaterThanOrEqual(0);
       expect(acc).toBeLessThanOrEqual(1);
-      expect(metrics[`${id}.parameters`]).toBeGreaterThan(0);
-      expect(results.series('curves').filter((r) => r.model === id).map((r) => r.step)).toEqual([0, 2, 4]);
+      expect(cell.metrics.parameters).toBeGreaterThan(0);
+      expect(cell.metrics['task.sequenceLength']).toBe(10);
+      expect(cell.series('curve').map((r) => r.step)).toEqual([0, 2, 4]);
     }
-    expect(results.series('summary').map((r) => r.model)).toEqual(['mamba', 'lti', 'transformer']);
-    expect(metrics['task.sequenceLength']).toBe(10);
 
     const { document } = new JSDOM('<!doctype html><body></body>').window;
     for (const figure of Object.values(figures)) {
@@ -70,15 +74,20 @@ describe('the selective-copying experiment, smoke profile', () => {
     const chart = Plot.plot({ ...options, document }) as unknown as Element & { scale(name: string): { domain: number[]; percent?: boolean } };
     const y = chart.scale('y');
     const [low, high] = [Math.min(...y.domain), Math.max(...y.domain)];
-    for (const row of results.series('curves')) {
-      const plotted = (row.accuracy as number) * (y.percent ? 100 : 1);
-      expect(plotted).toBeGreaterThanOrEqual(low);
-      expect(plotted).toBeLessThanOrEqual(high);
+    for (const row of curveRows(results)) {
+      for (const key of ['mean', 'min', 'max']) {
+        const plotted = (row[key] as number) * (y.percent ? 100 : 1);
+        expect(plotted).toBeGreaterThanOrEqual(low);
+        expect(plotted).toBeLessThanOrEqual(high);
+      }
     }
     for (const table of Object.values(tables)) {
       const rows = table.rows(results);
       expect(rows).toHaveLength(3);
       for (const column of table.columns) expect(rows[0][column.key], column.key).toBeDefined();
+      // One seed: the mean is that seed's accuracy and the interval collapses onto it.
+      expect(rows[0].mean).toBe(results.cells[0]!.metrics.finalAccuracy);
+      expect(rows[0].n).toBe(1);
     }
   });
 
@@ -101,7 +110,7 @@ describe('the selective-copying experiment, smoke profile', () => {
         results: { metrics: noop, series: noop, json: noop, file: noop },
         data: { files: () => [], read: async () => Buffer.alloc(0) },
         signal: controller.signal,
-        cell: {},
+        cell: { model: 'mamba', seed: 1 },
         checkpoint: { save: async () => {}, load: async () => null },
         uses: () => {
           throw new Error('no uses');
