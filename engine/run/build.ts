@@ -107,6 +107,9 @@ export async function buildExperiments(session: Session, plan: PlanEntry[], opti
     }
   }
   for (const outcome of outcomes) {
+    if (outcome.status === 'interrupted' && !options.signal.aborted && outcome.reason !== 'interrupted') {
+      out(`STOPPED ${outcome.label}: ${outcome.reason}; its checkpoint is kept, and the next build resumes it`);
+    }
     if (outcome.status !== 'failed') continue;
     out(`FAILED ${outcome.label}: ${outcome.message}`);
     if (outcome.logPath !== '(none)') out(`       log: ${outcome.logPath}`);

@@ -4,11 +4,11 @@
  * runs only the new cells; a run killed at random points and started again resumes from its checkpoint
  * and ends with exactly the results of a run never interrupted.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processAlive } from '../../engine/files/fsx.ts';
-import { makeProject, runCli, waitFor, workerPids, type FixtureProject } from './fixture.ts';
+import { cellResults, folders, makeProject, runCli, waitFor, workerPids, type FixtureProject } from './fixture.ts';
 
 const projects: FixtureProject[] = [];
 afterAll(() => projects.forEach((p) => p.remove()));
@@ -17,18 +17,6 @@ const fresh = () => {
   projects.push(p);
   return p;
 };
-
-const folders = (p: FixtureProject, id: string) => (existsSync(join(p.root, 'artifacts', id)) ? readdirSync(join(p.root, 'artifacts', id)).filter((e) => /^[0-9a-f]{12}$/.test(e)) : []);
-const manifestOf = (p: FixtureProject, id: string, folder: string) => JSON.parse(readFileSync(join(p.root, 'artifacts', id, folder, 'manifest.json'), 'utf8'));
-/** cell label -> metrics.json text, for every stored cell of `id`. */
-function cellResults(p: FixtureProject, id: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const folder of folders(p, id)) {
-    const cell = manifestOf(p, id, folder).components.cell as Record<string, string | number>;
-    out.set(JSON.stringify(cell), readFileSync(join(p.root, 'artifacts', id, folder, 'metrics.json'), 'utf8'));
-  }
-  return out;
-}
 
 describe('grids of cells', () => {
   let project: FixtureProject;
@@ -53,7 +41,7 @@ describe('grids of cells', () => {
     }
     // A train cell's key holds the key of the tokens cell it used, and its blob is listed with its hash.
     const [folder] = folders(project, 'train');
-    const manifest = manifestOf(project, 'train', folder!);
+    const manifest = JSON.parse(readFileSync(join(project.root, 'artifacts', 'train', folder!, 'manifest.json'), 'utf8'));
     expect(Object.keys(manifest.components.uses)).toEqual(['tokens']);
     expect(Object.keys(manifest.blobs)).toEqual(['weights.f32']);
     expect(manifest.components.seeds).toEqual([manifest.components.cell.seed]);
@@ -92,6 +80,29 @@ describe('grids of cells', () => {
     expect(explain.stdout).toMatch(/cell system=x pair=a seed=1: changed since then:\n\s+use tokens: its result changed/);
     expect(explain.stdout).toMatch(/0 of 12 cells up to date/);
     project.write('experiments/tokens/experiment.ts', source);
+  });
+
+  it('a hand-edited manifest field (a param, the commit) or a truncated manifest is detected and the cell recomputed', async () => {
+    const [first, second] = folders(project, 'train').sort();
+    const edited = join(project.root, 'artifacts', 'train', first!, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(edited, 'utf8'));
+    manifest.components.params.steps = 999;
+    writeFileSync(edited, JSON.stringify(manifest, null, 2));
+    const truncated = join(project.root, 'artifacts', 'train', second!, 'manifest.json');
+    const text = readFileSync(truncated, 'utf8');
+    writeFileSync(truncated, text.slice(0, text.length / 2));
+    const run = await runCli(project.root, ['run', 'train', '--profile=smoke']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/reject train\[.*\]: manifest.json was edited: its fields no longer match its integrity hash; recomputing/);
+    expect(run.stderr).toMatch(/reject train\[.*\]: manifest.json is corrupt: not JSON/);
+    expect(run.stderr).toMatch(/2 ran, 0 failed/);
+    const commit = join(project.root, 'artifacts', 'train', first!, 'manifest.json');
+    const resealed = JSON.parse(readFileSync(commit, 'utf8'));
+    expect(resealed.components.params.steps).toBe(40);
+    resealed.environment.git.commit = 'deadbeef';
+    writeFileSync(commit, JSON.stringify(resealed, null, 2));
+    const again = await runCli(project.root, ['run', 'train', '--profile=smoke']);
+    expect(again.stderr).toMatch(/reject train\[.*\]: manifest.json was edited/);
   });
 
   it('a failed cell leaves the other cells in place and is the only one rerun', async () => {
@@ -153,4 +164,3 @@ describe('checkpoints', () => {
   });
 });
 
-export { cellResults, folders };

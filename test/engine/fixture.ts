@@ -109,3 +109,17 @@ export async function waitFor<T>(what: string, condition: () => T | undefined | 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Artifact folders (key prefixes) of an experiment in a fixture project. */
+export const folders = (p: FixtureProject, id: string): string[] =>
+  existsSync(join(p.root, 'artifacts', id)) ? readdirSync(join(p.root, 'artifacts', id)).filter((e) => /^[0-9a-f]{12}$/.test(e)) : [];
+
+/** Cell (as JSON) -> metrics.json text, for every stored cell of a grid experiment. */
+export function cellResults(p: FixtureProject, id: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const folder of folders(p, id)) {
+    const manifest = JSON.parse(readFileSync(join(p.root, 'artifacts', id, folder, 'manifest.json'), 'utf8'));
+    out.set(JSON.stringify(manifest.components.cell), readFileSync(join(p.root, 'artifacts', id, folder, 'metrics.json'), 'utf8'));
+  }
+  return out;
+}
