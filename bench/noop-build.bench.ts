@@ -23,7 +23,7 @@ import { median } from './timing.ts';
 
 const PROFILE = process.env.NOOP_BENCH_PROFILE ?? 'smoke';
 const REPEATS = 5;
-const TARGET_S = 3;
+const TARGET_S = 1.5;
 const OUT = join(REPO_ROOT, 'build', 'bench', 'noop-build.json');
 
 interface Timing {

@@ -13,6 +13,7 @@ import { createProgressDisplay } from './progress.ts';
 import { runJobs, type RunJob, type RunOutcome } from './runner.ts';
 import type { Executor } from './executors/executor.ts';
 import type { Session } from '../commands/session.ts';
+import { projectPaths } from '../commands/project.ts';
 
 export interface ExperimentsBuildOptions {
   profile: Profile;
@@ -95,7 +96,7 @@ export async function buildExperiments(session: Session, plan: PlanEntry[], opti
     for (const job of jobs) {
       const after = Object.values(job.uses).filter((u) => jobs.some((j) => j.key === u.key));
       out(`would run ${job.label} (key ${job.key.slice(0, 12)})${after.length ? `, after ${after.map((u) => u.label).join(', ')}` : ''}:`);
-      out(`  ${options.executor.describe({ root: session.root, artifacts: '', experimentFile: job.sourceFile, experimentId: job.experimentId, label: job.label, key: job.key, components: job.components, force: job.force, uses: {}, attached: false, reportToStore: true })}`);
+      out(`  ${options.executor.describe({ root: session.root, artifacts: projectPaths(session.root).artifacts, experimentFile: job.sourceFile, experimentId: job.experimentId, label: job.label, key: job.key, components: job.components, force: job.force, uses: {}, attached: false, reportToStore: true })}`);
     }
     notRun += jobs.length;
   } else {
