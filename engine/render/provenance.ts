@@ -40,6 +40,8 @@ export interface RunView {
   /** The GPU adapter, for runs on one (the webgpu backend's `adapter` detail). */
   adapter: string | null;
   commit: string;
+  /** A grid's cells: each with its state, key, run and manifest (the fields above describe the newest cell's run). */
+  cells: { label: string; state: string; keyPrefix: string; manifestHref: string | null; duration: string; commit: string }[];
 }
 
 /** Dataset descriptions, when the engine puts them beside the catalog's experiment entries. */
@@ -66,18 +68,31 @@ function refreshCommand(view: ArtifactView): string | null {
   return note ? note.slice(note.indexOf(': ') + 2) : null;
 }
 
+const commitOf = (m: Manifest) => (m.environment.git.commit ? `${m.environment.git.commit.slice(0, 7)}${m.environment.git.dirty ? '+dirty' : ''}` : 'not in git');
+
 function runView(manifest: Manifest, view: ArtifactView, entry: ExperimentEntry | undefined): RunView {
   const env = manifest.environment;
+  const cells = (view.cells ?? []).map((c) => ({
+    label: c.label,
+    state: c.state,
+    keyPrefix: (c.manifest?.key ?? c.currentKey).slice(0, 12),
+    manifestHref: c.artifactDir ? `${REPO_FROM_OUTPUT}${c.artifactDir}/manifest.json` : null,
+    duration: c.manifest ? duration(c.manifest.durationMs) : 'not run',
+    commit: c.manifest ? commitOf(c.manifest) : '',
+  }));
+  const grid = view.cells !== undefined;
+  const seeds = grid ? [...new Set((view.cells ?? []).flatMap((c) => c.manifest?.components.seeds ?? []))].sort((a, b) => a - b) : manifest.components.seeds;
   const sources = new Map((entry?.datasets ?? []).map((d) => [d.id, d.source]));
   const data = Object.keys(manifest.dataRead).length > 0 ? manifest.dataRead : manifest.components.data;
   return {
-    manifestHref: view.artifactDir ? `${REPO_FROM_OUTPUT}${view.artifactDir}/manifest.json` : null,
+    manifestHref: view.artifactDir && !grid ? `${REPO_FROM_OUTPUT}${view.artifactDir}/manifest.json` : null,
     profile: manifest.components.profile,
     paramsDigest: digest(manifest.components.params),
     params: flatten(manifest.components.params),
-    keyPrefix: manifest.key.slice(0, 12),
+    // A grid's key: the digest of its cells' keys (what views.ts calls the grid's current key).
+    keyPrefix: grid ? (view.state === 'current' ? view.currentKey.slice(0, 12) : manifest.key.slice(0, 12)) : manifest.key.slice(0, 12),
     currentKeyPrefix: view.currentKey.slice(0, 12),
-    seeds: manifest.components.seeds.join(', '),
+    seeds: seeds.join(', '),
     data: Object.keys(data)
       .sort()
       .map((dataset) => ({
@@ -88,11 +103,12 @@ function runView(manifest: Manifest, view: ArtifactView, entry: ExperimentEntry 
           .map((file) => ({ file, sha: data[dataset][file].slice(0, 12) })),
       })),
     date: runDate(manifest.startedAt),
-    duration: duration(manifest.durationMs),
+    duration: grid ? `${duration((view.cells ?? []).reduce((t, c) => t + (c.manifest?.durationMs ?? 0), 0))} over ${cells.length} cells` : duration(manifest.durationMs),
     machine: `${env.os}, ${env.cpu}, ${env.cpus} cores, ${(env.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${env.node}`,
     backend: [`${env.backend.name} ${env.backend.version}`, ...Object.entries(env.backend.details ?? {}).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)].join(', '),
     adapter: typeof env.backend.details?.adapter === 'string' ? env.backend.details.adapter : null,
-    commit: env.git.commit ? `${env.git.commit.slice(0, 7)}${env.git.dirty ? '+dirty' : ''}` : 'not in git',
+    commit: commitOf(manifest),
+    cells,
   };
 }
 
