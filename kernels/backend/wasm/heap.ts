@@ -1,7 +1,7 @@
 /**
  * Working on the wasm backend's heap from JavaScript kernels.
  *
- * Rules (measured, see shared/reference/compute.md): every `makeOutput` may grow the wasm heap and
+ * Rules (measured): every `makeOutput` may grow the wasm heap and
  * detach typed-array views taken before it, so a kernel allocates first and takes views after its
  * last allocation (or takes them again).
  */
