@@ -12,8 +12,10 @@
  * and columns are zero-padded and never stored, so an element's sum does not depend on which tile, block or
  * part it fell in.
  *
- * Every product is C (rows x n) = A (rows x k) @ B (k x n): A is packed (gathered, for the convolutions)
- * MB rows at a time into tiles of MR rows stored k-major, B one NR-column panel at a time, k-major.
+ * Every product is C (rows x n) = A (rows x k) @ B (k x n), B packed one NR-column panel at a time, k-major.
+ * A is read in place through row pointers where its rows are contiguous runs (an untransposed matrix; for a
+ * convolution, each pixel's channels under each filter tap: XNNPACK's "indirect" convolution), else packed
+ * MB rows at a time into tiles of MR rows stored k-major.
  * Build: ./build.sh (pinned flags: the committed conv.wasm is reproducible).
  */
 #include <wasm_simd128.h>
@@ -104,6 +106,71 @@ static void gemm_packed(i32 rows, i32 k, i32 n, const float *pa, const float *b,
   }
 }
 
+/*
+ * One tile whose A rows are read in place: row r's depth index (t, c) is rows[r * taps + t][c], c < width (a
+ * pixel's channels, for tap t of a filter; a zero row where the tap falls in the padding). The same sums as
+ * tile() on packed rows, without the copy. c (mr x nr) = rows @ pb (taps*width x NR, packed).
+ */
+static void tile_indirect(i32 taps, i32 width, const float *const *rows, const float *pb, float *c, i32 ldc, i32 mr, i32 nr) {
+  f4 c00, c01, c10, c11, c20, c21, c30, c31;
+  c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = wasm_f32x4_splat(0.0f);
+  for (i32 t = 0; t < taps; t++) {
+    const float *a0 = rows[t], *a1 = rows[taps + t], *a2 = rows[2 * taps + t], *a3 = rows[3 * taps + t];
+    for (i32 ch = 0; ch < width; ch++, pb += NR) {
+      const f4 b0 = wasm_v128_load(pb), b1 = wasm_v128_load(pb + 4);
+      f4 s = wasm_v128_load32_splat(a0 + ch);
+      c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(s, b0));
+      c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(s, b1));
+      s = wasm_v128_load32_splat(a1 + ch);
+      c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(s, b0));
+      c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(s, b1));
+      s = wasm_v128_load32_splat(a2 + ch);
+      c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(s, b0));
+      c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(s, b1));
+      s = wasm_v128_load32_splat(a3 + ch);
+      c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(s, b0));
+      c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(s, b1));
+    }
+  }
+  if (mr == MR && nr == NR) {
+    wasm_v128_store(c, c00), wasm_v128_store(c + 4, c01);
+    wasm_v128_store(c + ldc, c10), wasm_v128_store(c + ldc + 4, c11);
+    wasm_v128_store(c + 2 * ldc, c20), wasm_v128_store(c + 2 * ldc + 4, c21);
+    wasm_v128_store(c + 3 * ldc, c30), wasm_v128_store(c + 3 * ldc + 4, c31);
+    return;
+  }
+  float t[MR * NR];
+  wasm_v128_store(t, c00), wasm_v128_store(t + 4, c01), wasm_v128_store(t + 8, c10), wasm_v128_store(t + 12, c11);
+  wasm_v128_store(t + 16, c20), wasm_v128_store(t + 20, c21), wasm_v128_store(t + 24, c30), wasm_v128_store(t + 28, c31);
+  for (i32 r = 0; r < mr; r++)
+    for (i32 j = 0; j < nr; j++) c[r * ldc + j] = t[r * NR + j];
+}
+
+/* C (rows x n, row stride ldc) = the rows given by pointers (rows rounded up to MR, taps each) @ B (k x n; n x k if transb). */
+static void gemm_indirect(i32 rows, i32 taps, i32 width, const float *const *ptrs, i32 n, const float *b, i32 ldb, i32 transb, float *c, i32 ldc,
+                          float *pb) {
+  for (i32 j0 = 0; j0 < n; j0 += NR) {
+    pack_b(b, ldb, transb, taps * width, n, j0, pb);
+    const i32 nr = min(NR, n - j0);
+    for (i32 t = 0; t < rows; t += MR) tile_indirect(taps, width, ptrs + t * taps, pb, c + t * ldc + j0, ldc, min(MR, rows - t), nr);
+  }
+}
+
+/* Scratch of an indirect product: MB rows of tap pointers, a B panel and a zero row of `width` floats. */
+typedef struct {
+  const float **ptrs;
+  float *pb, *zero;
+} Indirect;
+
+static Indirect indirect_scratch(float *scratch, i32 taps, i32 width) {
+  Indirect s;
+  s.ptrs = (const float **)scratch;
+  s.pb = scratch + ((MB * taps + 3) & ~3);
+  s.zero = s.pb + NR * taps * width;
+  for (i32 c = 0; c < width; c++) s.zero[c] = 0.0f;
+  return s;
+}
+
 /* Rows [r0, r0 + rows) of A (m x k; stored transposed, k x m, when trans) into tiles of MR rows, k-major. */
 static void pack_a(const float *a, i32 lda, i32 trans, i32 r0, i32 rows, i32 k, float *out) {
   for (i32 t = 0; t < rows; t += MR) {
@@ -122,7 +189,7 @@ static void pack_a(const float *a, i32 lda, i32 trans, i32 r0, i32 rows, i32 k, 
 }
 
 /* Floats of scratch one part of matmul, conv2d or conv2d_backprop_input needs, for a product of depth k. */
-EXPORT("gemm_scratch") i32 gemm_scratch(i32 k) { return MB * k + NR * k; }
+EXPORT("gemm_scratch") i32 gemm_scratch(i32 k) { return MB * k + NR * k + k + 4; }
 
 /*
  * Rows [r0, r1) of C (batch, m, n) = A (batch, m, k) @ B (batch, k, n), rows counted over the batch. A is
@@ -133,39 +200,20 @@ EXPORT("matmul")
 void matmul(i32 m, i32 n, i32 k, const float *a, i32 transa, i32 stride_a, const float *b, i32 transb, i32 stride_b, float *c, i32 r0,
             i32 r1, float *scratch) {
   float *pa = scratch, *pb = scratch + MB * k;
+  Indirect ind = indirect_scratch(scratch, 1, k);
   for (i32 r = r0; r < r1;) {
     const i32 bi = r / m, row = r % m, rows = min(MB, min(m - row, r1 - r));
-    pack_a(a + bi * stride_a, transa ? m : k, transa, row, rows, k, pa);
-    gemm_packed(rows, k, n, pa, b + bi * stride_b, transb ? k : n, transb, c + r * n, n, 0, pb);
-    r += rows;
-  }
-}
-
-/* The patches of output pixels [p0, p0 + rows) (im2col rows, (fh, fw, ci) each) into tiles of MR rows, k-major. */
-static void pack_patches(const Geometry *g, const float *x, i32 p0, i32 rows, float *out) {
-  const i32 k = g->fh * g->fw * g->ci, pixels = g->oh * g->ow;
-  for (i32 t = 0; t < rows; t += MR) {
-    float *o = out + t * k;
-    for (i32 r = 0; r < MR; r++) {
-      if (t + r >= rows) {
-        for (i32 kk = 0; kk < k; kk++) o[MR * kk + r] = 0.0f;
-        continue;
-      }
-      const i32 p = p0 + t + r, b = p / pixels, oy = (p % pixels) / g->ow, ox = p % g->ow;
-      for (i32 i = 0; i < g->fh; i++) {
-        const i32 iy = oy * g->sh + i * g->dh - g->top;
-        for (i32 j = 0; j < g->fw; j++) {
-          const i32 ix = ox * g->sw + j * g->dw - g->left;
-          float *dst = o + MR * (i * g->fw + j) * g->ci + r;
-          if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) {
-            for (i32 c = 0; c < g->ci; c++) dst[MR * c] = 0.0f;
-          } else {
-            const float *src = x + ((b * g->h + iy) * g->w + ix) * g->ci;
-            for (i32 c = 0; c < g->ci; c++) dst[MR * c] = src[c];
-          }
-        }
-      }
+    const float *ab = a + bi * stride_a;
+    if (!transa) {
+      // Rows of A read in place, one "tap" of depth k each.
+      const i32 padded = (rows + MR - 1) & ~(MR - 1);
+      for (i32 i = 0; i < padded; i++) ind.ptrs[i] = i < rows ? ab + (row + i) * k : ind.zero;
+      gemm_indirect(rows, 1, k, ind.ptrs, n, b + bi * stride_b, transb ? k : n, transb, c + r * n, n, ind.pb);
+    } else {
+      pack_a(ab, transa ? m : k, transa, row, rows, k, pa);
+      gemm_packed(rows, k, n, pa, b + bi * stride_b, transb ? k : n, transb, c + r * n, n, 0, pb);
     }
+    r += rows;
   }
 }
 
@@ -174,60 +222,52 @@ static void pack_patches(const Geometry *g, const float *x, i32 p0, i32 rows, fl
  * patch times the filter as a (fh*fw*ci, co) matrix.
  */
 EXPORT("conv2d") void conv2d(const Geometry *g, const float *x, const float *filter, float *y, i32 r0, i32 r1, float *scratch) {
-  const i32 k = g->fh * g->fw * g->ci;
-  float *pa = scratch, *pb = scratch + MB * k;
-  for (i32 p = r0; p < r1; p += MB) {
-    const i32 rows = min(MB, r1 - p);
-    pack_patches(g, x, p, rows, pa);
-    gemm_packed(rows, k, g->co, pa, filter, g->co, 0, y + p * g->co, g->co, 0, pb);
-  }
-}
-
-/*
- * The output-gradient patches of input pixels [p0, p0 + rows): for input pixel (b, y, x) and filter tap (i, j),
- * the dy pixel (b, oy, ox) that the tap joined to it in the forward pass, oy = (y + top - i*dh) / sh where
- * that divides exactly and lands inside dy (else zeros); (fh, fw, co) per row.
- */
-static void pack_dy_patches(const Geometry *g, const float *dy, i32 p0, i32 rows, float *out) {
-  const i32 k = g->fh * g->fw * g->co, pixels = g->h * g->w;
-  for (i32 t = 0; t < rows; t += MR) {
-    float *o = out + t * k;
-    for (i32 r = 0; r < MR; r++) {
-      if (t + r >= rows) {
-        for (i32 kk = 0; kk < k; kk++) o[MR * kk + r] = 0.0f;
-        continue;
-      }
-      const i32 p = p0 + t + r, b = p / pixels, y = (p % pixels) / g->w, x = p % g->w;
+  const i32 taps = g->fh * g->fw, pixels = g->oh * g->ow;
+  Indirect ind = indirect_scratch(scratch, taps, g->ci);
+  for (i32 p0 = r0; p0 < r1; p0 += MB) {
+    const i32 rows = min(MB, r1 - p0), padded = (rows + MR - 1) & ~(MR - 1);
+    for (i32 r = 0; r < padded; r++) {
+      const float **row = ind.ptrs + r * taps;
+      const i32 p = p0 + r, b = p / pixels, oy = (p % pixels) / g->ow, ox = p % g->ow;
       for (i32 i = 0; i < g->fh; i++) {
-        const i32 ny = y + g->top - i * g->dh, oy = ny / g->sh;
-        const i32 iny = ny >= 0 && ny % g->sh == 0 && oy < g->oh;
+        const i32 iy = oy * g->sh + i * g->dh - g->top;
         for (i32 j = 0; j < g->fw; j++) {
-          const i32 nx = x + g->left - j * g->dw, ox = nx / g->sw;
-          float *dst = o + MR * (i * g->fw + j) * g->co + r;
-          if (!iny || nx < 0 || nx % g->sw != 0 || ox >= g->ow) {
-            for (i32 c = 0; c < g->co; c++) dst[MR * c] = 0.0f;
-          } else {
-            const float *src = dy + ((b * g->oh + oy) * g->ow + ox) * g->co;
-            for (i32 c = 0; c < g->co; c++) dst[MR * c] = src[c];
-          }
+          const i32 ix = ox * g->sw + j * g->dw - g->left;
+          const i32 inside = r < rows && iy >= 0 && iy < g->h && ix >= 0 && ix < g->w;
+          row[i * g->fw + j] = inside ? x + ((b * g->h + iy) * g->w + ix) * g->ci : ind.zero;
         }
       }
     }
+    gemm_indirect(rows, taps, g->ci, ind.ptrs, g->co, filter, g->co, 0, y + p0 * g->co, g->co, ind.pb);
   }
 }
 
 /*
  * Input pixels [r0, r1) of dx (n, h, w, ci), the input gradient of conv2d: each pixel's output-gradient patch
- * times filter_t (fh, fw, co, ci), the filter with its channel axes swapped (./module.ts swaps them).
+ * times filter_t (fh, fw, co, ci), the filter with its channel axes swapped (./ops.ts swaps them). For input
+ * pixel (b, y, x) and filter tap (i, j), the patch holds the dy pixel (b, oy, ox) that the tap joined to it in
+ * the forward pass, oy = (y + top - i*dh) / sh where that divides exactly and lands inside dy (else zeros).
  */
 EXPORT("conv2d_backprop_input")
 void conv2d_backprop_input(const Geometry *g, const float *dy, const float *filter_t, float *dx, i32 r0, i32 r1, float *scratch) {
-  const i32 k = g->fh * g->fw * g->co;
-  float *pa = scratch, *pb = scratch + MB * k;
-  for (i32 p = r0; p < r1; p += MB) {
-    const i32 rows = min(MB, r1 - p);
-    pack_dy_patches(g, dy, p, rows, pa);
-    gemm_packed(rows, k, g->ci, pa, filter_t, g->ci, 0, dx + p * g->ci, g->ci, 0, pb);
+  const i32 taps = g->fh * g->fw, pixels = g->h * g->w;
+  Indirect ind = indirect_scratch(scratch, taps, g->co);
+  for (i32 p0 = r0; p0 < r1; p0 += MB) {
+    const i32 rows = min(MB, r1 - p0), padded = (rows + MR - 1) & ~(MR - 1);
+    for (i32 r = 0; r < padded; r++) {
+      const float **row = ind.ptrs + r * taps;
+      const i32 p = p0 + r, b = p / pixels, y = (p % pixels) / g->w, x = p % g->w;
+      for (i32 i = 0; i < g->fh; i++) {
+        const i32 ny = y + g->top - i * g->dh, oy = ny / g->sh;
+        const i32 iny = r < rows && ny >= 0 && ny % g->sh == 0 && oy < g->oh;
+        for (i32 j = 0; j < g->fw; j++) {
+          const i32 nx = x + g->left - j * g->dw, ox = nx / g->sw;
+          const i32 inside = iny && nx >= 0 && nx % g->sw == 0 && ox < g->ow;
+          row[i * g->fw + j] = inside ? dy + ((b * g->oh + oy) * g->ow + ox) * g->co : ind.zero;
+        }
+      }
+    }
+    gemm_indirect(rows, taps, g->co, ind.ptrs, g->ci, filter_t, g->ci, 0, dx + p0 * g->ci, g->ci, ind.pb);
   }
 }
 
