@@ -212,6 +212,15 @@ describe('DepthwiseConv2dNative and its gradients', () => {
   });
 });
 
+describe('Sum over leading axes', () => {
+  it('matches cpu for leading axes (bias gradients), keepDims, negative axes, and the axes it leaves to the backend', () => {
+    const x = randomHost([3, 5, 4, 7], 190);
+    for (const [axis, keepDims] of [[[0, 1, 2], false], [[1, 0], true], [0, false], [[-4, -3], false], [[1, 2], false], [[0, 1, 2, 3], false]] as const) {
+      expectClose(compare([x], (xt) => tf.sum(xt, axis as number | number[], keepDims)));
+    }
+  });
+});
+
 describe('UnsortedSegmentSum', () => {
   it('matches cpu for float32 rows with repeated and out-of-range ids', () => {
     const x = randomHost([9, 3, 2], 80);

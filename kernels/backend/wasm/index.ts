@@ -2,7 +2,8 @@
  * The wasm backend's training kernels: the four it lacks (so conv, depthwise/separable conv and
  * embedding layers can train); convolutions and matmuls on worker threads (simd/: conv.wasm, the
  * same bits for any thread count), where the backend's own run on one thread, or as scalar loops
- * for backprop's transposed products and the conv2d input gradient; and a one-pass max-pool gradient.
+ * for backprop's transposed products and the conv2d input gradient; a one-pass max-pool gradient; and
+ * sums over leading axes (bias gradients) without the backend's transpose.
  * Registered with tfjs-core's kernel registry for backendName 'wasm'.
  *
  * `registerWasmTrainingKernels()` is idempotent: each kernel function it installs carries a marker,
@@ -20,6 +21,7 @@ import { depthwiseConv2dNativeBackpropInput } from './DepthwiseConv2dNativeBackp
 import { threadedDepthwiseConv2dNative } from './DepthwiseConv2dNative.ts';
 import { threadedFusedMatMul } from './_FusedMatMul.ts';
 import { fastMaxPoolGrad } from './MaxPoolGrad.ts';
+import { fastSum } from './Sum.ts';
 import { unsortedSegmentSum } from './UnsortedSegmentSum.ts';
 
 const BACKEND = 'wasm';
@@ -33,7 +35,7 @@ export const ADDED_KERNELS = [
   'UnsortedSegmentSum',
 ] as const;
 /** Kernels of the wasm backend this module replaces with faster ones (each falls back to the original). */
-export const WRAPPED_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'MaxPoolGrad'] as const;
+export const WRAPPED_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'MaxPoolGrad', 'Sum'] as const;
 
 type Marked = tf.KernelFunc & { [MARK]?: true };
 
@@ -83,6 +85,7 @@ export function registerWasmTrainingKernels(): void {
     Conv2DBackpropInput: threadedConv2DBackpropInput,
     DepthwiseConv2dNative: threadedDepthwiseConv2dNative,
     MaxPoolGrad: fastMaxPoolGrad,
+    Sum: fastSum,
   };
   for (const name of WRAPPED_KERNELS) {
     const existing = tf.getKernel(name, BACKEND);

@@ -258,11 +258,12 @@ void conv2d_backprop_input(const Geometry *g, const float *dy, const float *filt
       const float **row = ind.ptrs + r * taps;
       const i32 p = p0 + r, b = p / pixels, y = (p % pixels) / g->w, x = p % g->w;
       for (i32 i = 0; i < g->fh; i++) {
-        const i32 ny = y + g->top - i * g->dh, oy = ny / g->sh;
-        const i32 iny = r < rows && ny >= 0 && ny % g->sh == 0 && oy < g->oh;
+        // Stride 1 needs no division (an integer division per tap cost as much as the taps' products).
+        const i32 ny = y + g->top - i * g->dh, oy = g->sh == 1 ? ny : ny / g->sh;
+        const i32 iny = r < rows && ny >= 0 && (g->sh == 1 || ny % g->sh == 0) && oy < g->oh;
         for (i32 j = 0; j < g->fw; j++) {
-          const i32 nx = x + g->left - j * g->dw, ox = nx / g->sw;
-          const i32 inside = iny && nx >= 0 && nx % g->sw == 0 && ox < g->ow;
+          const i32 nx = x + g->left - j * g->dw, ox = g->sw == 1 ? nx : nx / g->sw;
+          const i32 inside = iny && nx >= 0 && (g->sw == 1 || nx % g->sw == 0) && ox < g->ow;
           row[i * g->fw + j] = inside ? dy + ((b * g->oh + oy) * g->ow + ox) * g->co : ind.zero;
         }
       }
