@@ -146,6 +146,17 @@ describe('matMul', () => {
   });
 });
 
+describe('columnSums', () => {
+  it('sums over the rows (a bias gradient) in the same bits on every thread count, and as the cpu backend does', () => {
+    for (const [rows, n] of [[1, 7], [300, 37], [1000, 64]] as const) {
+      const x = randomHost([rows, n], 280 + n);
+      const [ref] = runOn('cpu', () => tf.sum(tf.tensor(x.values, [rows, n]), 0));
+      const out = sameBitsOnEveryThreadCount(n, (mod, o) => ops.columnSums(mod, rows, n, f32(x), o));
+      expect(relativeError(host(out, [n]), ref!)).toBeLessThan(TOL);
+    }
+  });
+});
+
 describe('tileParts', () => {
   it('covers the rows with disjoint ranges of whole 4-row tiles, fewer parts when the rows are few', () => {
     for (const [rows, count] of [[1, 8], [10, 3], [64, 8], [1000, 12]] as const) {

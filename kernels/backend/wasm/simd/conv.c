@@ -45,7 +45,10 @@ typedef struct {
 static void tile(i32 k, const float *pa, const float *pb, float *c, i32 ldc, i32 mr, i32 nr, i32 acc) {
   float t[MR * NR];
   f4 c00, c01, c10, c11, c20, c21, c30, c31;
-  if (acc) {
+  if (acc && mr == MR && nr == NR) {
+    c00 = wasm_v128_load(c), c01 = wasm_v128_load(c + 4), c10 = wasm_v128_load(c + ldc), c11 = wasm_v128_load(c + ldc + 4);
+    c20 = wasm_v128_load(c + 2 * ldc), c21 = wasm_v128_load(c + 2 * ldc + 4), c30 = wasm_v128_load(c + 3 * ldc), c31 = wasm_v128_load(c + 3 * ldc + 4);
+  } else if (acc) {
     for (i32 r = 0; r < MR; r++)
       for (i32 j = 0; j < NR; j++) t[r * NR + j] = r < mr && j < nr ? c[r * ldc + j] : 0.0f;
     c00 = wasm_v128_load(t), c01 = wasm_v128_load(t + 4), c10 = wasm_v128_load(t + 8), c11 = wasm_v128_load(t + 12);
@@ -416,4 +419,23 @@ void depthwise_backprop_filter(const Geometry *g, const float *x, const float *d
       }
     }
   }
+}
+
+/*
+ * Columns [r0, r1) of out (n) = the sums of x (rows, n) over its rows, in row order, in float64 (acc, n
+ * doubles of scratch): a bias gradient. Columns are independent, so a split over them changes nothing.
+ */
+EXPORT("column_sums") void column_sums(i32 rows, i32 n, const float *x, float *out, double *acc, i32 r0, i32 r1) {
+  const i32 v1 = r0 + ((r1 - r0) & ~3);
+  for (i32 j = r0; j < r1; j++) acc[j] = 0.0;
+  for (i32 r = 0; r < rows; r++) {
+    const float *row = x + r * n;
+    for (i32 j = r0; j < v1; j += 4) {
+      const f4 v = wasm_v128_load(row + j);
+      wasm_v128_store(acc + j, wasm_f64x2_add(wasm_v128_load(acc + j), wasm_f64x2_promote_low_f32x4(v)));
+      wasm_v128_store(acc + j + 2, wasm_f64x2_add(wasm_v128_load(acc + j + 2), wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1))));
+    }
+    for (i32 j = v1; j < r1; j++) acc[j] += (double)row[j];
+  }
+  for (i32 j = r0; j < r1; j++) out[j] = (float)acc[j];
 }

@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { kernelThreads, MAX_THREADS } from '../../../threads/count.ts';
 import { startThreads, type Threads } from '../../../threads/pool.ts';
 
-const FUNCTIONS = ['matmul', 'conv2d', 'conv2d_backprop_input', 'conv2d_backprop_filter', 'depthwise_conv2d', 'depthwise_backprop_input', 'depthwise_backprop_filter'] as const;
+const FUNCTIONS = ['matmul', 'conv2d', 'conv2d_backprop_input', 'conv2d_backprop_filter', 'depthwise_conv2d', 'depthwise_backprop_input', 'depthwise_backprop_filter', 'column_sums'] as const;
 export type SimdFunction = (typeof FUNCTIONS)[number];
 
 interface Exports {

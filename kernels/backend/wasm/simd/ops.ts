@@ -120,3 +120,12 @@ export function depthwiseBackpropFilter(mod: SimdModule, info: tf.backend_util.C
   call.run('depthwise_backprop_filter', info.outChannels, 0, dy.length * taps(info), (r0, r1, s) => [g, xs, dys, dws, r0, r1, s]);
   dw.set(call.view(dws, dw.length));
 }
+
+/** out (n) = the sums of x (rows, n) over its rows, in row order, in float64. */
+export function columnSums(mod: SimdModule, rows: number, n: number, x: Vec, out: Vec): void {
+  const call = mod.call();
+  const xs = call.input(x);
+  const outs = call.reserve(n), acc = call.reserve(2 * n);
+  call.run('column_sums', n, 0, rows * n, (r0, r1) => [rows, n, xs, outs, acc, r0, r1]);
+  out.set(call.view(outs, n));
+}
