@@ -10,18 +10,25 @@
  *   conv3x3(16)-pool-conv3x3(32)-pool-dense(10) on 32x32x3 and (b) an MLP 784-1024-1024-10,
  *   on cpu, wasm plain (the convnet cannot train there: a kernel is missing) and wasm + kernels;
  *   and the same models in PyTorch (bench/peers/backend_peer.py) where /usr/bin/python3 has torch;
- * - where the convnet step's time goes on wasm + kernels (tf.profile, per kernel).
+ * - the same step for (c) a CIFAR-size CNN, Keras' cifar10_cnn without its dropout
+ *   (conv32-conv32-pool-conv64-conv64-pool-dense512-dense10 on 32x32x3), on wasm + kernels with
+ *   KERNEL_THREADS = 1 and = one per core (each in a fresh process: the thread count is read once),
+ *   against PyTorch on every core;
+ * - where the convnet's and the CIFAR CNN's step time goes on wasm + kernels (tf.profile, per kernel).
  * Times are wall-clock medians; CPU-time medians are recorded too, because this 2-core machine is
  * shared (the load average is recorded at start and end).
  * Run: npx tsx bench/backend.bench.ts   (writes build/bench/backend.json)
+ *      npx tsx bench/backend.bench.ts --cifar-step   (only the CIFAR CNN step here, as JSON: the child
+ *      processes of the full run)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { measure, type Timing } from './timing.ts';
 import { setupBackend } from '../kernels/backend/index.ts';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from '../kernels/backend/wasm/index.ts';
 import * as tf from '../kernels/tf.ts';
+import { kernelThreads } from '../kernels/threads/count.ts';
 
 const OUT_DIR = 'build/bench';
 const BATCH = 64;
@@ -171,9 +178,39 @@ function mlp(): Model {
   };
 }
 
+/**
+ * Keras' cifar10_cnn without its dropout, input (b, 32, 32, 3): conv3x3(3->32, same) relu, conv3x3(32->32,
+ * valid) relu, maxpool2, conv3x3(32->64, same) relu, conv3x3(64->64, valid) relu, maxpool2,
+ * dense(2304->512) relu, dense(512->10). Written with tf.fused ops as tfjs-layers' Conv2D and Dense are.
+ */
+function cifar(): Model {
+  const convs = ([[3, 32], [32, 32], [32, 64], [64, 64]] as const).map(([ci, co], i) => ({
+    w: weight([3, 3, ci, co], 9 * ci, 31 + i),
+    b: tf.variable(tf.zeros([co])),
+  }));
+  const d1 = weight([6 * 6 * 64, 512], 6 * 6 * 64, 35);
+  const b1 = tf.variable(tf.zeros([512]));
+  const d2 = weight([512, 10], 512, 36);
+  const b2 = tf.variable(tf.zeros([10]));
+  const conv = (x: tf.Tensor4D, i: number, pad: 'same' | 'valid') =>
+    tf.fused.conv2d({ x, filter: convs[i]!.w as tf.Tensor4D, strides: 1, pad, bias: convs[i]!.b, activation: 'relu' });
+  return {
+    vars: [...convs.flatMap((c) => [c.w, c.b]), d1, b1, d2, b2],
+    logits: (x) => {
+      let h = conv(x as tf.Tensor4D, 0, 'same'); // (b, 32, 32, 32)
+      h = tf.maxPool(conv(h, 1, 'valid'), 2, 2, 'valid'); // (b, 15, 15, 32)
+      h = conv(h, 2, 'same'); // (b, 15, 15, 64)
+      h = tf.maxPool(conv(h, 3, 'valid'), 2, 2, 'valid'); // (b, 6, 6, 64)
+      const f = tf.fused.matMul({ a: tf.reshape(h, [-1, 6 * 6 * 64]) as tf.Tensor2D, b: d1 as tf.Tensor2D, bias: b1, activation: 'relu' }); // (b, 512)
+      return tf.fused.matMul({ a: f, b: d2 as tf.Tensor2D, bias: b2 }) as tf.Tensor2D; // (b, 10)
+    },
+  };
+}
+
 const MODELS = {
   convnet: { build: convnet, input: [BATCH, 32, 32, 3] },
   mlp: { build: mlp, input: [BATCH, 784] },
+  cifar: { build: cifar, input: [BATCH, 32, 32, 3] },
 } as const;
 type ModelName = keyof typeof MODELS;
 
@@ -223,7 +260,9 @@ async function kernelProfile(name: ModelName): Promise<Array<{ kernel: string; m
 interface PeerResult {
   torch: string;
   threads: number;
+  blas: string;
   convnet: { medianMs: number; cpuMs: number };
+  cifar: { medianMs: number; cpuMs: number };
   mlp: { medianMs: number; cpuMs: number };
   matmul1024Ms: number;
 }
@@ -240,6 +279,38 @@ function pytorchPeer(): PeerResult | string {
   } catch (e) {
     const msg = (e as Error).message.split('\n').find((s) => s.includes('Error')) ?? 'python3 failed';
     return `not available (${msg})`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The CIFAR CNN step at a given KERNEL_THREADS, in a child process
+
+const CIFAR_REPEATS = 10;
+const CIFAR_WARMUP = 3;
+
+interface CifarStep {
+  threads: number;
+  step: Timing;
+  kernels: Array<{ kernel: string; ms: number; calls: number }>;
+}
+
+if (process.argv.includes('--cifar-step')) {
+  await setupBackend('wasm');
+  const result: CifarStep = { threads: kernelThreads(), step: trainingStep('cifar', CIFAR_REPEATS, CIFAR_WARMUP), kernels: await kernelProfile('cifar') };
+  console.log(JSON.stringify(result));
+  process.exit(0);
+}
+
+function cifarStep(threads: number): CifarStep | string {
+  try {
+    const raw = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--cifar-step'], {
+      encoding: 'utf8',
+      env: { ...process.env, KERNEL_THREADS: String(threads) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return JSON.parse(raw.trim().split('\n').at(-1)!) as CifarStep;
+  } catch (e) {
+    return `failed (${(e as Error).message.split('\n')[0]})`;
   }
 }
 
@@ -274,6 +345,9 @@ const fastTrain = {
 const filterGrad = [filterGradTimes([BATCH, 32, 32, 3], 16), filterGradTimes([BATCH, 16, 16, 16], 32)];
 const convnetKernels = await kernelProfile('convnet');
 
+const cores = Math.min(availableParallelism(), 16);
+const cifarOne = cifarStep(1);
+const cifarAll = cifarStep(cores);
 const peer = pytorchPeer();
 const loadAfter = loadavg()[0]!;
 
@@ -296,7 +370,7 @@ console.log(
     (typeof peer === 'string' ? '' : `, PyTorch ${((2 * 1024 ** 3) / (peer.matmul1024Ms * 1e6)).toFixed(1)} (${peer.threads} thread(s))`),
 );
 
-console.log('\nconv2d 3x3 filter gradient (ms)     im2col+matmul   direct loop   speed-up   rel. diff');
+console.log('\nconv2d 3x3 filter gradient (ms)     kernel          direct loop   speed-up   rel. diff');
 for (const g of filterGrad) {
   console.log(
     `  x [${g.x}] -> ${g.co}`.padEnd(36) +
@@ -341,7 +415,33 @@ for (const name of ['convnet', 'mlp'] as const) {
 console.log('  (ratios are time / wasm+kernels time: above 1x means wasm+kernels is faster; vs PyTorch below 1x means PyTorch is faster)');
 if ('error' in plainTrain.convnet) console.log(`  wasm plain convnet: ${plainTrain.convnet.error}`);
 if (typeof peer === 'string') console.log(`  PyTorch: ${peer}`);
-else console.log(`  PyTorch ${peer.torch}, ${peer.threads} thread(s); tfjs wasm runs on one thread`);
+else console.log(`  PyTorch ${peer.torch}, ${peer.threads} thread(s), BLAS ${peer.blas}; wasm+kernels: convolutions and matmuls on KERNEL_THREADS=${kernelThreads()}, the rest of tfjs wasm on one thread`);
+
+const cifarMs = (o: CifarStep | string) => (typeof o === 'string' ? undefined : o.step);
+const cifarRatios = {
+  threads1VsAll: ratio(cifarMs(cifarOne), cifarMs(cifarAll)),
+  threads1VsAllByCpuTime: ratio(byCpu(cifarMs(cifarOne)), byCpu(cifarMs(cifarAll))),
+  pytorchVsOurs: ratio(peerMs('cifar'), cifarMs(cifarAll)),
+  pytorchVsOursByCpuTime: ratio(peerCpuMs('cifar'), byCpu(cifarMs(cifarAll))),
+};
+console.log(`\nCIFAR CNN (Keras cifar10_cnn size, no dropout) training step, Adam, batch ${BATCH} (ms, median of ${CIFAR_REPEATS})`);
+const cifarLine = (label: string, o: CifarStep | string) =>
+  console.log(`  ${label.padEnd(48)}${typeof o === 'string' ? o : `${ms(o.step).padStart(9)}  (CPU ${o.step.cpuMs.toFixed(1)})`}`);
+cifarLine('wasm+kernels, KERNEL_THREADS=1', cifarOne);
+cifarLine(`wasm+kernels, KERNEL_THREADS=${cores}`, cifarAll);
+console.log(
+  `  ${(typeof peer === 'string' ? 'PyTorch' : `PyTorch ${peer.torch}, ${peer.threads} thread(s), ${peer.blas}`).padEnd(48)}` +
+    (typeof peer === 'string' ? peer : `${peer.cifar.medianMs.toFixed(1).padStart(9)}  (CPU ${peer.cifar.cpuMs.toFixed(1)})`),
+);
+console.log(`  1 thread vs ${cores}: ${fmtRatio(cifarRatios.threads1VsAll)} (wall time at 1 / at ${cores}; CPU time ${fmtRatio(cifarRatios.threads1VsAllByCpuTime)})`);
+console.log(
+  `  PyTorch vs ours at ${cores} threads: ${fmtRatio(cifarRatios.pytorchVsOurs)} by wall time, ${fmtRatio(cifarRatios.pytorchVsOursByCpuTime)} by CPU time ` +
+    '(PyTorch time / ours: 1x or more means ours is at least as fast, the target)',
+);
+if (typeof cifarAll !== 'string') {
+  console.log(`  time per kernel at ${cores} threads (ms, one step, summed over calls):`);
+  for (const k of cifarAll.kernels.slice(0, 10)) console.log(`    ${k.kernel.padEnd(32)}${k.ms.toFixed(1).padStart(8)}  (${k.calls} calls)`);
+}
 
 mkdirSync(OUT_DIR, { recursive: true });
 writeFileSync(
@@ -353,6 +453,7 @@ writeFileSync(
       matmul: { cpu: { '1024': cpuMatmul }, wasmPlain: plainMatmul, wasmFast: fastMatmul },
       conv2dFilterGradient: filterGrad,
       training: { batch: BATCH, optimizer: 'adam', cpu: cpuTrain, wasmPlain: plainTrain, wasm: fastTrain },
+      cifar: { threads1: cifarOne, [`threads${cores}`]: cifarAll, ratios: cifarRatios },
       convnetKernelProfileMs: convnetKernels,
       pytorch: peer,
       ratios,

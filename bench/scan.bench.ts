@@ -7,7 +7,7 @@
  * - fused vs Mamba's sequential reference scan in PyTorch on the CPU (Debian python3-torch), where installed;
  * - forward+backward peak memory of the fused scan against b*d*l + b*n*l and b*d*l*n.
  * Times are wall-clock medians; CPU-time medians are recorded too, because this 2-core machine is shared.
- * The fused scan runs on SCAN_THREADS threads (default one per core); everything else here on one.
+ * The fused scan runs on KERNEL_THREADS threads (default one per core); everything else here on one.
  * Run: npx tsx bench/scan.bench.ts   (writes build/bench/scan.json)
  * SCAN_BENCH_TORCH_BWD_MAX_L caps PyTorch's forward+backward lengths (default 512). SCAN_BENCH_REF_MAX_L caps the reference op loop's lengths (default 2048: on wasm its time grows
  * faster than l, since every per-step slice copies its whole input); SCAN_BENCH_LENGTHS (comma-separated)
@@ -140,7 +140,7 @@ const fmtMs = (t: Timing | undefined) => (t ? t.wallMs.toFixed(1) : '-');
 const ratio = (slow: Timing | undefined, fast: Timing | undefined) => (slow && fast ? slow.wallMs / fast.wallMs : null);
 
 const threads = fusedScanThreads(backend.name);
-console.log(`selective scan, ${backend.name} backend (tfjs ${backend.version}), b=${SHAPE.b} d=${SHAPE.d} n=${SHAPE.n}, medians of ${REPEATS}; fused scan on ${threads} thread(s) (SCAN_THREADS), tfjs ops on 1`);
+console.log(`selective scan, ${backend.name} backend (tfjs ${backend.version}), b=${SHAPE.b} d=${SHAPE.d} n=${SHAPE.n}, medians of ${REPEATS}; fused scan on ${threads} thread(s) (KERNEL_THREADS), tfjs ops on 1`);
 console.log('| l | fused fwd ms | fused fwd+bwd ms | reference fwd ms | reference fwd+bwd ms | plain JS loop ms | C -O3 loop ms | torch fwd ms | torch fwd+bwd ms |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const l of LENGTHS) {

@@ -6,8 +6,6 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fromHost, randomHost, relativeError, runOn, type HostTensor } from '../../kernels/backend/compare.ts';
 import { setupBackend } from '../../kernels/backend/index.ts';
-import { conv2DBackpropFilter } from '../../kernels/backend/wasm/Conv2DBackpropFilter.ts';
-import { wasmKernel } from '../../kernels/backend/wasm/heap.ts';
 import * as tf from '../../kernels/tf.ts';
 
 const TOL = 1e-4;
@@ -61,26 +59,6 @@ describe('Conv2DBackpropFilter', () => {
     });
   }
 
-  it('sums image chunks when the patch matrix exceeds its budget', () => {
-    // A budget of 2 images' patches: 5 images run as chunks of 2, 2 and 1.
-    const kernelName = 'Conv2DBackpropFilterChunkedForTest';
-    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: conv2DBackpropFilter({ matMul: wasmKernel('BatchMatMul'), chunkFloats: 2 * 27 * 36 }) });
-    try {
-      const x = randomHost([5, 6, 6, 3], 15);
-      const dy = randomHost([5, 6, 6, 4], 16);
-      const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 3, 4] } as unknown as tf.NamedAttrMap;
-      expectClose(
-        compare(
-          [x, dy],
-          (xt, dyt) => tf.engine().runKernel(kernelName, { x: xt, dy: dyt }, attrs) as tf.Tensor,
-          (xt, dyt) => tf.engine().runKernel('Conv2DBackpropFilter', { x: xt, dy: dyt }, attrs) as tf.Tensor,
-        ),
-      );
-    } finally {
-      tf.unregisterKernel(kernelName, 'wasm');
-    }
-  });
-
   it('refuses NCHW with a clear error', () => {
     const attrs = { strides: 1, pad: 'valid', dataFormat: 'NCHW', filterShape: [1, 1, 2, 2] } as unknown as tf.NamedAttrMap;
     expect(() =>
@@ -89,15 +67,14 @@ describe('Conv2DBackpropFilter', () => {
   });
 });
 
-describe('Conv2DBackpropInput (as an XNNPACK convolution)', () => {
+describe('Conv2DBackpropInput', () => {
   const cases: Array<{ x: [number, number, number, number]; f: [number, number]; co: number; s: number | [number, number]; pad: Pad }> = [
     { x: [2, 7, 7, 3], f: [3, 3], co: 4, s: 1, pad: 'same' },
     { x: [2, 8, 9, 3], f: [3, 2], co: 5, s: 2, pad: 'same' },
     { x: [3, 9, 8, 2], f: [3, 3], co: 3, s: [2, 1], pad: 'valid' },
     { x: [2, 10, 10, 2], f: [4, 4], co: 3, s: 3, pad: 'valid' },
     { x: [2, 7, 6, 2], f: [2, 3], co: 3, s: 1, pad: explicit },
-    // top padding beyond fh - 1: the transposed convolution would need negative padding, so the
-    // backend's own kernel runs.
+    // top padding beyond fh - 1: input rows no filter tap reaches get a zero gradient.
     { x: [1, 5, 5, 2], f: [2, 2], co: 2, s: 1, pad: [[0, 0], [2, 0], [0, 0], [0, 0]] },
   ];
   for (const [i, c] of cases.entries()) {
@@ -110,6 +87,36 @@ describe('Conv2DBackpropInput (as an XNNPACK convolution)', () => {
       expectClose(compare([dy, w], (dyt, wt) => tf.engine().runKernel('Conv2DBackpropInput', { dy: dyt, filter: wt }, attrs) as tf.Tensor));
     });
   }
+});
+
+describe('Conv2D and FusedConv2D', () => {
+  const cases: Array<{ x: [number, number, number, number]; f: [number, number]; co: number; s: number | [number, number]; pad: Pad; d: number | [number, number] }> = [
+    { x: [2, 7, 7, 3], f: [3, 3], co: 5, s: 1, pad: 'same', d: 1 },
+    { x: [1, 9, 8, 2], f: [3, 2], co: 7, s: [2, 1], pad: 'valid', d: 1 },
+    { x: [2, 9, 9, 5], f: [3, 3], co: 3, s: 1, pad: 'same', d: [2, 1] },
+    { x: [2, 7, 6, 2], f: [2, 3], co: 9, s: 2, pad: explicit, d: 1 },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const filterShape: [number, number, number, number] = [...c.f, c.x[3], c.co];
+    it(`matches cpu: x [${c.x}] filter ${c.f} -> ${c.co} strides ${c.s} pad ${JSON.stringify(c.pad)} dilations ${c.d}`, () => {
+      const x = randomHost(c.x, 160 + i);
+      const w = randomHost(filterShape, 170 + i);
+      expectClose(compare([x, w], (xt, wt) => tf.conv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, c.s, c.pad, 'NHWC', c.d)));
+    });
+  }
+
+  it('matches cpu with a bias and each activation fused', () => {
+    const x = randomHost([2, 6, 6, 3], 180);
+    const w = randomHost([3, 3, 3, 5], 181);
+    const bias = randomHost([5], 182);
+    for (const activation of ['linear', 'relu', 'relu6', 'elu', 'leakyrelu', 'sigmoid'] as const) {
+      expectClose(
+        compare([x, w, bias], (xt, wt, bt) =>
+          tf.fused.conv2d({ x: xt as tf.Tensor4D, filter: wt as tf.Tensor4D, strides: 1, pad: 'same', bias: bt, activation, leakyreluAlpha: 0.3 }),
+        ),
+      );
+    }
+  });
 });
 
 describe('MaxPoolGrad', () => {
@@ -136,7 +143,7 @@ describe('MaxPoolGrad', () => {
   }
 });
 
-describe('DepthwiseConv2dNative backprop', () => {
+describe('DepthwiseConv2dNative and its gradients', () => {
   const cases: Array<{ x: [number, number, number, number]; f: [number, number]; mult: number; s: number; pad: Pad }> = [
     { x: [2, 7, 7, 3], f: [3, 3], mult: 1, s: 1, pad: 'same' },
     { x: [2, 8, 7, 2], f: [3, 3], mult: 2, s: 2, pad: 'same' },
@@ -148,6 +155,12 @@ describe('DepthwiseConv2dNative backprop', () => {
     const attrs = (extra: object) => ({ strides: c.s, dilations: 1, pad: c.pad, ...extra }) as unknown as tf.NamedAttrMap;
     const dyShape = () =>
       runOn('cpu', () => tf.depthwiseConv2d(tf.zeros(c.x) as tf.Tensor4D, tf.zeros(filterShape) as tf.Tensor4D, c.s, c.pad as 'same'))[0].shape;
+
+    it(`forward matches cpu: x [${c.x}] filter ${c.f} x${c.mult} strides ${c.s} pad ${JSON.stringify(c.pad)}`, () => {
+      const x = randomHost(c.x, 35 + i);
+      const w = randomHost(filterShape, 45 + i);
+      expectClose(compare([x, w], (xt, wt) => tf.depthwiseConv2d(xt as tf.Tensor4D, wt as tf.Tensor4D, c.s, c.pad as 'same')));
+    });
 
     it(`filter gradient matches cpu: x [${c.x}] filter ${c.f} x${c.mult} strides ${c.s} pad ${JSON.stringify(c.pad)}`, () => {
       const x = randomHost(c.x, 30 + i);
@@ -199,6 +212,15 @@ describe('DepthwiseConv2dNative backprop', () => {
   });
 });
 
+describe('Sum over leading axes', () => {
+  it('matches cpu for leading axes (bias gradients), keepDims, negative axes, and the axes it leaves to the backend', () => {
+    const x = randomHost([3, 5, 4, 7], 190);
+    for (const [axis, keepDims] of [[[0, 1, 2], false], [[1, 0], true], [0, false], [[-4, -3], false], [[1, 2], false], [[0, 1, 2, 3], false]] as const) {
+      expectClose(compare([x], (xt) => tf.sum(xt, axis as number | number[], keepDims)));
+    }
+  });
+});
+
 describe('UnsortedSegmentSum', () => {
   it('matches cpu for float32 rows with repeated and out-of-range ids', () => {
     const x = randomHost([9, 3, 2], 80);
@@ -214,15 +236,16 @@ describe('UnsortedSegmentSum', () => {
   });
 });
 
-describe('matMul fast path', () => {
+describe('matMul (BatchMatMul, _FusedMatMul)', () => {
   // The cpu kernel maps batch indices per operand modulo its batch size, which is right for one
   // broadcast operand but not for batch dims broadcast both ways; those cases compare with the
   // operands tiled to the output's batch shape on cpu.
   const shapes: Array<{ name: string; a: number[]; b: number[]; tileA?: number[]; tileB?: number[] }> = [
     { name: 'rank 2', a: [33, 20], b: [20, 17] },
-    { name: 'batched, per-batch XNNPACK calls', a: [3, 32, 40], b: [3, 40, 24] },
-    { name: 'batched, small (original kernel)', a: [4, 5, 6], b: [4, 6, 7] },
-    { name: 'batched a, unbatched b (folded)', a: [2, 3, 16, 12], b: [12, 20] },
+    { name: 'batched', a: [3, 32, 40], b: [3, 40, 24] },
+    { name: 'batched, small', a: [4, 5, 6], b: [4, 6, 7] },
+    { name: 'batched a, unbatched b', a: [2, 3, 16, 12], b: [12, 20] },
+    { name: 'unbatched a, batched b', a: [9, 13], b: [3, 13, 10] },
     { name: 'batch dims broadcast both ways', a: [2, 1, 32, 24], b: [1, 3, 24, 40], tileA: [1, 3, 1, 1], tileB: [2, 1, 1, 1] },
   ];
   for (const s of shapes) {

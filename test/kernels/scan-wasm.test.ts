@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { chunkCount, scanBackward, scanForward, type ScanProblem } from '../../kernels/scan/fused/core.ts';
-import { startScanThreads } from '../../kernels/scan/fused/scan-threads.ts';
+import { startThreads } from '../../kernels/threads/pool.ts';
 import {
   backwardParts, createWasmScan, defaultScanThreads, MAX_PARTS, partition, wasmScan, wasmScanBytes, type ScanEngine,
 } from '../../kernels/scan/fused/wasm-scan.ts';
@@ -117,7 +117,7 @@ describe('SIMD scan on threads', () => {
   it('turns a part that traps into an error, not a hang, and refuses later calls', () => {
     const bytes = wasmScanBytes();
     const memory = new WebAssembly.Memory({ initial: 4, maximum: 65536, shared: true });
-    const pool = startScanThreads(new WebAssembly.Module(bytes), memory, [3 * 65536], 2);
+    const pool = startThreads('scan threads', new WebAssembly.Module(bytes), memory, [3 * 65536], 2, ['scan_forward', 'scan_backward']);
     // scan_forward over one row at an address far outside the memory: the load traps.
     const outside = 0x7ff00000;
     const args = [1, 1, 8, 4, 1, 1, 0, 4, 0, 1, outside, outside, outside, outside, outside, 0, 0, 0, outside, outside, outside, outside];
@@ -126,11 +126,12 @@ describe('SIMD scan on threads', () => {
     return pool.close();
   });
 
-  it('reads its thread count from SCAN_THREADS, and names a bad value', () => {
-    expect(defaultScanThreads({ SCAN_THREADS: '3' })).toBe(3);
+  it('reads its thread count from KERNEL_THREADS, names a bad value, and refuses the old SCAN_THREADS', () => {
+    expect(defaultScanThreads({ KERNEL_THREADS: '3' })).toBe(3);
     expect(defaultScanThreads({})).toBeGreaterThanOrEqual(1);
     for (const bad of ['0', '2.5', 'many', String(MAX_PARTS + 1)]) {
-      expect(() => defaultScanThreads({ SCAN_THREADS: bad })).toThrow(`SCAN_THREADS="${bad}"`);
+      expect(() => defaultScanThreads({ KERNEL_THREADS: bad })).toThrow(`KERNEL_THREADS="${bad}"`);
     }
+    expect(() => defaultScanThreads({ SCAN_THREADS: '2' })).toThrow(/now KERNEL_THREADS/);
   });
 });

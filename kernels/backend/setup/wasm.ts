@@ -6,6 +6,7 @@ import { getThreadsCount, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '../../tf.ts';
 import type { BackendInfo } from '../index.ts';
 import { selectBackend } from '../select.ts';
+import { kernelThreads } from '../../threads/count.ts';
 import { ADDED_KERNELS, registerWasmTrainingKernels, WRAPPED_KERNELS } from '../wasm/index.ts';
 
 /**
@@ -35,7 +36,9 @@ export async function setup(): Promise<BackendInfo> {
     details: {
       package: `@tensorflow/tfjs-backend-wasm@${version_wasm}`,
       simd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
-      threads: getThreadsCount(),
+      // The convolutions, matmuls and the scan run on kernelThreads(); XNNPACK (the rest) on getThreadsCount(), 1 under Node.
+      threads: kernelThreads(),
+      xnnpackThreads: getThreadsCount(),
       addedKernels: [...ADDED_KERNELS],
       wrappedKernels: [...WRAPPED_KERNELS],
     },

@@ -1,26 +1,15 @@
 /**
- * BatchMatMul for the wasm backend, routed through its one fast case.
- *
- * The backend's C++ kernel (tfjs-backend-wasm/src/cc/batch_mat_mul_impl.cc) uses XNNPACK only when
- * neither operand is transposed and both batch sizes are 1; every other case runs a scalar blocked
- * loop that is 10-70x slower (1024^3: 111 ms untransposed, 1.6 s with B transposed, 5.4 s with A
- * transposed; 8 x 256^3 untransposed: 0.3 s). Backprop through a matmul always asks for the
- * transposed products, so training spent its time there.
- *
- * This kernel turns every case into XNNPACK calls with batch 1:
- * - a transposed operand is transposed explicitly first (the wasm Transpose kernel);
- * - when `b` has no batch (or is broadcast), the batch of `a` is folded into its rows:
- *   (batch, m, k) @ (k, n) is one (batch * m, k) @ (k, n) product;
- * - otherwise each output batch is one product on copies of its slices. XNNPACK caches the packed
- *   right operand under the tensor's id, so each slice of `b` gets a fresh tensor (reusing one would
- *   hit the cache with stale weights). Tiny per-batch products stay on the original kernel, where
- *   the per-call overhead would dominate.
+ * BatchMatMul for the wasm backend, on conv.wasm's threads (simd/ops.ts matMul: transposed operands are
+ * read in place, a batch of one broadcasts). The backend's C++ kernel uses XNNPACK (one thread) only
+ * when neither operand is transposed and both batch sizes are 1, and a scalar blocked loop 10-70x
+ * slower otherwise; backprop through a matmul always asks for the transposed products.
+ * Batch shapes that broadcast other than one matrix against all (e.g. (2, 1) against (1, 3)) are
+ * expanded to the output's batch first; non-float32 dtypes go to the backend's kernel.
  */
 import * as tf from '../../tf.ts';
-import { alias, alloc, callKernel, free, heapF32, transposeLast2, type Info, type WasmBackend } from './heap.ts';
-
-/** Below this many multiply-adds per batch entry, the original kernel's loop beats per-slice calls. */
-const PER_BATCH_MIN_MACS = 32 * 32 * 16;
+import { alloc, heapF32, type Info, type WasmBackend } from './heap.ts';
+import { simdModule, type SimdModule } from './simd/module.ts';
+import { matMul, type MatMulShape } from './simd/ops.ts';
 
 export interface MatMulDims {
   outerA: number[];
@@ -50,6 +39,15 @@ export function dims(a: Info, b: Info, transposeA: boolean, transposeB: boolean)
   return { outerA, outerB, outBatch, m, k, n };
 }
 
+/** The product's shape for simd/ops.ts, or null when its batches broadcast in a way matMul does not take. */
+export function simdShape(d: MatMulDims, transA: boolean, transB: boolean): MatMulShape | null {
+  const batch = tf.util.sizeFromShape(d.outBatch);
+  const batchA = tf.util.sizeFromShape(d.outerA);
+  const batchB = tf.util.sizeFromShape(d.outerB);
+  const fits = (count: number) => count === 1 || count === batch;
+  return fits(batchA) && fits(batchB) ? { batch, batchA, batchB, m: d.m, k: d.k, n: d.n, transA, transB } : null;
+}
+
 /** Flat batch index of `x` (batch shape `xShape`) that broadcasts to flat output batch `i`. */
 function sourceBatch(i: number, outBatch: number[], xShape: number[]): number {
   const offset = outBatch.length - xShape.length;
@@ -57,75 +55,48 @@ function sourceBatch(i: number, outBatch: number[], xShape: number[]): number {
   let stride = 1;
   let rest = i;
   for (let d = outBatch.length - 1; d >= 0; d--) {
-    const coord = rest % outBatch[d];
-    rest = Math.floor(rest / outBatch[d]);
+    const coord = rest % outBatch[d]!;
+    rest = Math.floor(rest / outBatch[d]!);
     const xd = d - offset;
     if (xd >= 0) {
       if (xShape[xd] !== 1) index += coord * stride;
-      stride *= xShape[xd];
+      stride *= xShape[xd]!;
     }
   }
   return index;
 }
 
-/**
- * The product of untransposed `a` (..., m, k) and `b` (..., k, n) through batch-1 XNNPACK calls.
- * `original` is the backend's own BatchMatMul kernel.
- */
-export function untransposedProduct(
-  original: tf.KernelFunc,
-  backend: WasmBackend,
-  a: Info,
-  b: Info,
-  d: MatMulDims,
-): Info {
-  const { m, k, n, outBatch } = d;
-  const batchA = tf.util.sizeFromShape(d.outerA);
-  const batchB = tf.util.sizeFromShape(d.outerB);
+/** x's matrices (each `size` floats) repeated as the output batch `outBatch` reads them. */
+function expandBatch(x: Float32Array, xBatch: number[], outBatch: number[], size: number): Float32Array {
   const batch = tf.util.sizeFromShape(outBatch);
-  const attrs = { transposeA: false, transposeB: false };
-  if (batchB === 1) {
-    // (batchA * m, k) @ (k, n): one call; the layout of the result is already (..., m, n).
-    const out = callKernel(original, backend, { a: alias(a, [1, batchA * m, k]), b: alias(b, [1, k, n]) }, attrs);
-    out.shape = [...outBatch, m, n];
-    return out;
-  }
-  if (m * k * n < PER_BATCH_MIN_MACS) {
-    const out = callKernel(original, backend, { a, b }, attrs);
-    out.shape = [...outBatch, m, n];
-    return out;
-  }
-  const out = alloc(backend, [...outBatch, m, n]);
-  const sliceA = alloc(backend, [1, m, k]);
+  const out = new Float32Array(batch * size);
   for (let i = 0; i < batch; i++) {
-    const ia = sourceBatch(i, outBatch, d.outerA);
-    const ib = sourceBatch(i, outBatch, d.outerB);
-    const sliceB = alloc(backend, [1, k, n]);
-    heapF32(backend, sliceA).set(heapF32(backend, a).subarray(ia * m * k, (ia + 1) * m * k));
-    heapF32(backend, sliceB).set(heapF32(backend, b).subarray(ib * k * n, (ib + 1) * k * n));
-    const prod = callKernel(original, backend, { a: sliceA, b: sliceB }, attrs); // (1, m, n)
-    heapF32(backend, out).set(heapF32(backend, prod), i * m * n);
-    free(backend, prod, sliceB);
+    const from = sourceBatch(i, outBatch, xBatch) * size;
+    out.set(x.subarray(from, from + size), i * size);
   }
-  free(backend, sliceA);
   return out;
 }
 
-/** Wrap the backend's BatchMatMul kernel so that every call takes the XNNPACK path. */
-export function fastBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
-    const { a, b } = inputs as { a: Info; b: Info };
-    const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
-    const wasm = backend as WasmBackend;
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return original({ inputs, backend, attrs });
+/** out (..., m, n) = a @ b with any batch broadcasting tfjs allows. */
+export function batchMatMul(mod: SimdModule, d: MatMulDims, transA: boolean, transB: boolean, a: Float32Array, b: Float32Array, out: Float32Array): void {
+  const shape = simdShape(d, transA, transB);
+  if (shape != null) return matMul(mod, shape, a, b, out);
+  const batch = tf.util.sizeFromShape(d.outBatch);
+  const ea = expandBatch(a, d.outerA, d.outBatch, d.m * d.k);
+  const eb = expandBatch(b, d.outerB, d.outBatch, d.k * d.n);
+  matMul(mod, { batch, batchA: batch, batchB: batch, m: d.m, k: d.k, n: d.n, transA, transB }, ea, eb, out);
+}
+
+export function threadedBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a: Info; b: Info };
+    const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+    const wasm = args.backend as WasmBackend;
+    const mod = simdModule();
+    if (mod == null || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
     const d = dims(a, b, transposeA, transposeB);
-    const at = transposeA ? transposeLast2(wasm, a) : a;
-    const bt = transposeB ? transposeLast2(wasm, b) : b;
-    try {
-      return untransposedProduct(original, wasm, at, bt, d);
-    } finally {
-      if (transposeA) free(wasm, at);
-      if (transposeB) free(wasm, bt);
-    }
+    const out = alloc(wasm, [...d.outBatch, d.m, d.n]);
+    batchMatMul(mod, d, transposeA, transposeB, heapF32(wasm, a), heapF32(wasm, b), heapF32(wasm, out));
+    return out;
   };
 }

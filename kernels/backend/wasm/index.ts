@@ -1,7 +1,9 @@
 /**
  * The wasm backend's training kernels: the four it lacks (so conv, depthwise/separable conv and
- * embedding layers can train), the matmul fast path (so backprop's transposed products run on
- * XNNPACK), the conv2d input gradient as an XNNPACK convolution and a one-pass max-pool gradient.
+ * embedding layers can train); convolutions and matmuls on worker threads (simd/: conv.wasm, the
+ * same bits for any thread count), where the backend's own run on one thread, or as scalar loops
+ * for backprop's transposed products and the conv2d input gradient; a one-pass max-pool gradient; and
+ * sums over leading axes (bias gradients) without the backend's transpose.
  * Registered with tfjs-core's kernel registry for backendName 'wasm'.
  *
  * `registerWasmTrainingKernels()` is idempotent: each kernel function it installs carries a marker,
@@ -10,13 +12,16 @@
  * A kernel the wasm package registers itself in a later version is kept, not replaced.
  */
 import * as tf from '../../tf.ts';
-import { fastBatchMatMul } from './BatchMatMul.ts';
-import { conv2DBackpropFilter } from './Conv2DBackpropFilter.ts';
-import { fastConv2DBackpropInput } from './Conv2DBackpropInput.ts';
+import { threadedBatchMatMul } from './BatchMatMul.ts';
+import { threadedConv2D } from './Conv2D.ts';
+import { threadedConv2DBackpropFilter } from './Conv2DBackpropFilter.ts';
+import { threadedConv2DBackpropInput } from './Conv2DBackpropInput.ts';
 import { depthwiseConv2dNativeBackpropFilter } from './DepthwiseConv2dNativeBackpropFilter.ts';
 import { depthwiseConv2dNativeBackpropInput } from './DepthwiseConv2dNativeBackpropInput.ts';
-import { fastFusedMatMul } from './_FusedMatMul.ts';
+import { threadedDepthwiseConv2dNative } from './DepthwiseConv2dNative.ts';
+import { threadedFusedMatMul } from './_FusedMatMul.ts';
 import { fastMaxPoolGrad } from './MaxPoolGrad.ts';
+import { fastSum } from './Sum.ts';
 import { unsortedSegmentSum } from './UnsortedSegmentSum.ts';
 
 const BACKEND = 'wasm';
@@ -30,7 +35,7 @@ export const ADDED_KERNELS = [
   'UnsortedSegmentSum',
 ] as const;
 /** Kernels of the wasm backend this module replaces with faster ones (each falls back to the original). */
-export const WRAPPED_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad'] as const;
+export const WRAPPED_KERNELS = ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'DepthwiseConv2dNative', 'MaxPoolGrad', 'Sum'] as const;
 
 type Marked = tf.KernelFunc & { [MARK]?: true };
 
@@ -60,16 +65,10 @@ function install(kernelName: string, kernelFunc: tf.KernelFunc, previous: tf.Ker
   replaced.set(kernelName, previous);
 }
 
-/** Register the added kernels and the matmul fast path for the wasm backend (idempotent). */
+/** Register the added and the threaded kernels for the wasm backend (idempotent). */
 export function registerWasmTrainingKernels(): void {
-  const matMul = tf.getKernel('BatchMatMul', BACKEND);
-  if (matMul == null) throw new Error('wasm backend: BatchMatMul is not registered; import @tensorflow/tfjs-backend-wasm first');
-  // The filter gradient calls the backend's own matmul: its untransposed batch-1 case is XNNPACK.
-  const originalMatMul = isOurs(matMul) ? replaced.get('BatchMatMul')?.kernelFunc : matMul.kernelFunc;
-  if (originalMatMul == null) throw new Error('wasm backend: the original BatchMatMul kernel was lost');
-
   const added: Record<(typeof ADDED_KERNELS)[number], tf.KernelFunc> = {
-    Conv2DBackpropFilter: conv2DBackpropFilter({ matMul: originalMatMul }),
+    Conv2DBackpropFilter: threadedConv2DBackpropFilter,
     DepthwiseConv2dNativeBackpropFilter: depthwiseConv2dNativeBackpropFilter,
     DepthwiseConv2dNativeBackpropInput: depthwiseConv2dNativeBackpropInput,
     UnsortedSegmentSum: unsortedSegmentSum,
@@ -79,10 +78,14 @@ export function registerWasmTrainingKernels(): void {
     if (existing == null) install(name, added[name], undefined);
   }
   const wrappers: Record<(typeof WRAPPED_KERNELS)[number], (orig: tf.KernelFunc) => tf.KernelFunc> = {
-    BatchMatMul: fastBatchMatMul,
-    _FusedMatMul: fastFusedMatMul,
-    Conv2DBackpropInput: fastConv2DBackpropInput,
+    BatchMatMul: threadedBatchMatMul,
+    _FusedMatMul: threadedFusedMatMul,
+    Conv2D: threadedConv2D,
+    FusedConv2D: threadedConv2D,
+    Conv2DBackpropInput: threadedConv2DBackpropInput,
+    DepthwiseConv2dNative: threadedDepthwiseConv2dNative,
     MaxPoolGrad: fastMaxPoolGrad,
+    Sum: fastSum,
   };
   for (const name of WRAPPED_KERNELS) {
     const existing = tf.getKernel(name, BACKEND);

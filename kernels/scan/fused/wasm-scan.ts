@@ -1,7 +1,7 @@
 /**
  * The WebAssembly SIMD build of the fused scan (wasm/scan.c) behind the signatures of core.scanForward and
  * core.scanBackward, for float32 problems. The module runs on its own shared memory. A call splits the
- * (b, d) rows into parts, which threads run at once (scan-threads.ts), in waves: a wave copies its rows of
+ * (b, d) rows into parts, which threads run at once (kernels/threads/pool.ts), in waves: a wave copies its rows of
  * the per-row arrays (u, delta, z, y, ...) in, runs its parts, and copies them out. A wave takes as many parts
  * as fit WAVE_FLOATS (at least one per thread), so a small call is one wave and a large one never needs
  * more memory than that (the module's 32-bit memory stops at 4 GiB); besides, the module holds the (b, n, l)
@@ -15,9 +15,12 @@
  * `wasmScan` is null where WebAssembly SIMD (or shared memory) is not available; the kernels then run core.ts.
  */
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { scratchTally, type ForwardOutputs, type Gradients, type ScanProblem, type Vec } from './core.ts';
-import { startScanThreads, type ScanFunction, type ScanThreads } from './scan-threads.ts';
+import { kernelThreads } from '../../threads/count.ts';
+import { startThreads, type Threads } from '../../threads/pool.ts';
+
+const FUNCTIONS = ['scan_forward', 'scan_backward'] as const;
+type ScanFunction = (typeof FUNCTIONS)[number];
 
 interface ScanExports {
   __heap_base: WebAssembly.Global;
@@ -246,7 +249,7 @@ function addInto(sum: Float32Array, part: Float32Array, offset: number): void {
 /** The instance on the calling thread, and the threads (started at the first call big enough for them). */
 class ScanModule {
   private readonly exports: ScanExports;
-  private pool: ScanThreads | null = null;
+  private pool: Threads<ScanFunction> | null = null;
   /** Where calls' arenas start: past the threads' stacks. */
   readonly heapStart: number;
 
@@ -277,7 +280,7 @@ class ScanModule {
   /** fn(...args) for each part's args: on the threads when there are several and the work pays for them. */
   run(fn: ScanFunction, parts: number[][], p: ScanProblem): void {
     if (this.threads > 1 && parts.length > 1 && p.b * p.d * p.l * p.n >= this.threadedMinWork) {
-      this.pool ??= startScanThreads(this.module, this.memory, this.stackTops, MAX_PARTS);
+      this.pool ??= startThreads('scan threads', this.module, this.memory, this.stackTops, MAX_PARTS, FUNCTIONS);
       this.pool.run(fn, parts);
     } else for (const args of parts) this.exports[fn](...args);
   }
@@ -368,16 +371,8 @@ function engine(mod: ScanModule): ScanEngine {
   };
 }
 
-/** The number of threads the scan uses by default: SCAN_THREADS, else one per core (at most MAX_PARTS). */
-export function defaultScanThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.SCAN_THREADS;
-  if (raw === undefined || raw === '') return Math.min(availableParallelism(), MAX_PARTS);
-  const threads = Number(raw);
-  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_PARTS) {
-    throw new Error(`SCAN_THREADS=${JSON.stringify(raw)}: expected a whole number of threads from 1 to ${MAX_PARTS}`);
-  }
-  return threads;
-}
+/** The number of threads the scan uses by default: KERNEL_THREADS (kernels/threads/count.ts), at most MAX_PARTS. */
+export const defaultScanThreads = (env: NodeJS.ProcessEnv = process.env): number => Math.min(kernelThreads(env), MAX_PARTS);
 
 export interface WasmScan extends ScanEngine {
   readonly threads: number;

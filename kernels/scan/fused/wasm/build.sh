@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds scan.wasm from scan.c. The flags are pinned so the build is reproducible: the same clang version gives
-# the same bytes (test/kernels/scan-wasm-build.test.ts rebuilds and compares). The committed scan.wasm was
+# the same bytes (test/kernels/wasm-build.test.ts rebuilds and compares). The committed scan.wasm was
 # built with the clang version named in CLANG_VERSION below; the test only compares under that version.
 # Needs clang and wasm-ld (Debian: apt-get install -y clang lld). Usage: build.sh [output path]
 # CLANG_VERSION: Debian clang version 14.0.6

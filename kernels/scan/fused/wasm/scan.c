@@ -7,7 +7,7 @@
  *
  * Freestanding (no libc): exp, log1p, softplus and sigmoid are written here. The caller (../wasm-scan.ts) owns
  * the linear memory layout: it copies the inputs in, passes their addresses, and copies the outputs out.
- * The memory is imported and shared: several instances of this module, one per thread (../scan-threads.ts),
+ * The memory is imported and shared: several instances of this module, one per thread (kernels/threads/pool.ts),
  * run disjoint row ranges of one call at once. Nothing here is global state; each instance has its own stack
  * (the caller sets the exported __stack_pointer) and each row range its own scratch (`work`).
  * The state size n is padded to n4 = 4 * ceil(n / 4) lanes with A = B = C = 0, so the padding stays 0; the

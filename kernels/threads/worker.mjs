@@ -1,8 +1,8 @@
-// One thread of the fused scan (see scan-threads.ts, which starts it and owns the protocol below). Plain
+// One thread of a kernel module's pool (see pool.ts, which starts it and owns the protocol below). Plain
 // JavaScript, because a worker thread does not inherit the TypeScript loader of the test runner.
 //
-// The thread instantiates wasm/scan.wasm on the shared memory, points its stack at its own region, then
-// waits for jobs. A job is a list of parts, each a call of one exported function with its own arguments; the
+// The thread instantiates its module (the scan's or the convolutions') on the module's shared memory,
+// points its stack at its own region, then waits for jobs. A job is a list of parts, each a call of one exported function with its own arguments; the
 // threads claim parts one at a time until none is left. A claim is a compare-and-swap on one word that holds
 // the job's generation (high bits) and the next part (low 16 bits), so a thread still draining an old job can
 // never take a part of the next one. Every claimed part counts as done, failed or not: the caller then sees
@@ -32,7 +32,7 @@ function fail(error) {
 }
 
 function run(part) {
-  if (!wasm) throw new Error(`scan thread could not start: ${startError?.message ?? startError}`);
+  if (!wasm) throw new Error(`kernel thread could not start: ${startError?.message ?? startError}`);
   const base = ARGS + part * MAX_ARGS;
   const argc = ctl[base];
   const args = Array.from(ctl.subarray(base + 1, base + 1 + argc));

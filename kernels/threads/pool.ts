@@ -1,15 +1,17 @@
 /**
- * Worker threads for the SIMD scan: each runs its own instance of wasm/scan.wasm on the module's shared
- * memory, and one call's parts (row ranges, see wasm-scan.ts) are spread over them. The calling thread posts
- * the parts and sleeps in Atomics.wait until they are done, so a tfjs kernel stays a synchronous function.
- * The protocol (claims, failures) is described in scan-worker.mjs, the threads' side of it.
+ * Worker threads for the project's WebAssembly kernels (the fused scan, kernels/scan/fused/wasm-scan.ts; the
+ * wasm backend's convolutions and matmuls, kernels/backend/wasm/simd/): each thread runs its own instance of
+ * one module on that module's shared memory, and one call's parts (ranges of output rows) are spread over
+ * them. The calling thread posts the parts and sleeps in Atomics.wait until they are done, so a tfjs kernel
+ * stays a synchronous function. The protocol (claims, failures) is described in worker.mjs, the threads'
+ * side of it.
  *
- * Which thread runs a part never changes the result: parts write disjoint outputs, or their own gradient
- * buffers that the caller sums in part order.
+ * Which thread runs a part must never change the result: the callers' parts write disjoint outputs, or
+ * their own partial sums that the caller adds in part order.
  */
 import { Worker } from 'node:worker_threads';
 
-/** Word indices of the control block, shared with scan-worker.mjs. */
+/** Word indices of the control block, shared with worker.mjs. */
 const LAYOUT = {
   /** (generation << 16) | next unclaimed part. */
   CLAIM: 0,
@@ -17,7 +19,7 @@ const LAYOUT = {
   GEN: 1,
   DONE: 2,
   PARTS: 3,
-  /** Index into FUNCTIONS. */
+  /** Index into the pool's list of functions. */
   FN: 4,
   /** 1 once any part (or a thread's start) failed; the message is in the message block. */
   FAILED: 5,
@@ -26,32 +28,38 @@ const LAYOUT = {
   /** Part p's arguments: the count at ARGS + p * MAX_ARGS, then the arguments. */
   ARGS: 8,
   MAX_ARGS: 40,
-  FUNCTIONS: ['scan_forward', 'scan_backward'],
 } as const;
-
-export type ScanFunction = (typeof LAYOUT.FUNCTIONS)[number];
 
 /** How long a call waits for freshly started threads to report in before it gives up on them. */
 const START_TIMEOUT_MS = 30_000;
 
-export interface ScanThreads {
+export interface Threads<F extends string> {
   /** Runs fn(...args) for every part's args on the threads; returns once every part is done. */
-  run(fn: ScanFunction, parts: readonly (readonly number[])[]): void;
+  run(fn: F, parts: readonly (readonly number[])[]): void;
   /** Stops the threads (they would otherwise end with the process: they do not keep it alive). */
   close(): Promise<void>;
 }
 
 /**
- * Starts `stackTops.length` threads on `memory`, thread i with its stack below stackTops[i] (a region the
- * caller keeps free), for jobs of up to maxParts parts.
+ * Starts `stackTops.length` threads, each with an instance of `module` on `memory` (the module imports it as
+ * env.memory and exports __stack_pointer), thread i with its stack below stackTops[i] (a region the caller
+ * keeps free), for jobs of up to maxParts parts, each a call of one of the module's exports `functions`.
+ * `name` starts the pool's error messages.
  */
-export function startScanThreads(module: WebAssembly.Module, memory: WebAssembly.Memory, stackTops: readonly number[], maxParts: number): ScanThreads {
+export function startThreads<const F extends string>(
+  name: string,
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+  stackTops: readonly number[],
+  maxParts: number,
+  functions: readonly F[],
+): Threads<F> {
   const control = new SharedArrayBuffer(4 * (LAYOUT.ARGS + maxParts * LAYOUT.MAX_ARGS));
   const message = new SharedArrayBuffer(2048);
   const ctl = new Int32Array(control);
   const workers = stackTops.map((stackTop) => {
-    const worker = new Worker(new URL('./scan-worker.mjs', import.meta.url), {
-      workerData: { module, memory, control, message, stackTop, layout: LAYOUT },
+    const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
+      workerData: { module, memory, control, message, stackTop, layout: { ...LAYOUT, FUNCTIONS: functions } },
     });
     worker.unref();
     // A thread that dies before reporting in is caught by the start timeout; keep its error off the process.
@@ -80,20 +88,20 @@ export function startScanThreads(module: WebAssembly.Module, memory: WebAssembly
 
   return {
     run(fn, parts) {
-      if (parts.length > maxParts) throw new Error(`scan threads: ${parts.length} parts, at most ${maxParts}`);
+      if (parts.length > maxParts) throw new Error(`${name}: ${parts.length} parts, at most ${maxParts}`);
       if (!started) {
-        if (!waitFor(LAYOUT.READY, workers.length, START_TIMEOUT_MS)) throw new Error(`scan threads: not started within ${START_TIMEOUT_MS / 1000} s`);
+        if (!waitFor(LAYOUT.READY, workers.length, START_TIMEOUT_MS)) throw new Error(`${name}: not started within ${START_TIMEOUT_MS / 1000} s`);
         started = true;
       }
-      if (Atomics.load(ctl, LAYOUT.FAILED)) throw failure('scan threads failed earlier');
+      if (Atomics.load(ctl, LAYOUT.FAILED)) throw failure(`${name} failed earlier`);
       parts.forEach((args, p) => {
-        if (args.length >= LAYOUT.MAX_ARGS) throw new Error(`scan threads: ${args.length} arguments, at most ${LAYOUT.MAX_ARGS - 1}`);
+        if (args.length >= LAYOUT.MAX_ARGS) throw new Error(`${name}: ${args.length} arguments, at most ${LAYOUT.MAX_ARGS - 1}`);
         const base = LAYOUT.ARGS + p * LAYOUT.MAX_ARGS;
         ctl[base] = args.length;
         ctl.set(args, base + 1);
       });
       generation = (generation + 1) & 0x7fff;
-      Atomics.store(ctl, LAYOUT.FN, LAYOUT.FUNCTIONS.indexOf(fn));
+      Atomics.store(ctl, LAYOUT.FN, functions.indexOf(fn));
       Atomics.store(ctl, LAYOUT.PARTS, parts.length);
       Atomics.store(ctl, LAYOUT.DONE, 0);
       // Publishing the claim word last makes everything above visible to any thread that claims a part.
@@ -101,7 +109,7 @@ export function startScanThreads(module: WebAssembly.Module, memory: WebAssembly
       Atomics.store(ctl, LAYOUT.GEN, generation);
       Atomics.notify(ctl, LAYOUT.GEN);
       waitFor(LAYOUT.DONE, parts.length);
-      if (Atomics.load(ctl, LAYOUT.FAILED)) throw failure(`scan threads: ${fn} failed`);
+      if (Atomics.load(ctl, LAYOUT.FAILED)) throw failure(`${name}: ${fn} failed`);
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));
