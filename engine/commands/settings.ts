@@ -8,6 +8,7 @@ import { PROFILES, type BackendName, type Profile } from '../contract.ts';
 import { parseAvailableBackends, parseBackendRequest, type BackendRequest } from '../plan/backend.ts';
 import { EXECUTORS, type ExecutorName } from '../run/executors/executor.ts';
 import { slurmSettings } from '../run/executors/slurm.ts';
+import { kernelThreads } from '../../kernels/threads/count.ts';
 
 export interface Settings {
   profile: Profile;
@@ -59,12 +60,6 @@ export function parseExecutor(raw: string | undefined): ExecutorName {
   return value as ExecutorName;
 }
 
-/** SCAN_THREADS is read by the scan itself when it runs; checked here too, so a typo is reported even when nothing runs. */
-export function checkScanThreads(raw: string | undefined): void {
-  if (raw === undefined || raw === '') return;
-  if (!/^[1-9][0-9]?$/.test(raw) || Number(raw) > 16) throw new Error(`SCAN_THREADS=${JSON.stringify(raw)}: expected a whole number of threads from 1 to 16`);
-}
-
 export function parseSettings(raw: RawSettings, env: NodeJS.ProcessEnv = process.env): Settings {
   let backend: BackendRequest;
   try {
@@ -72,7 +67,8 @@ export function parseSettings(raw: RawSettings, env: NodeJS.ProcessEnv = process
   } catch (error) {
     throw new Error(`BACKEND=${JSON.stringify(raw.backend)}: ${(error as Error).message}`);
   }
-  checkScanThreads(env.SCAN_THREADS);
+  // The kernels read KERNEL_THREADS when they run; checked here too, so a typo is reported even when nothing runs.
+  kernelThreads(env);
   const executor = parseExecutor(raw.executor);
   if (executor === 'slurm') slurmSettings(env);
   return {
