@@ -30,8 +30,8 @@ function decodeEntities(s: string): string {
 const PLACEHOLDERS: RegExp[] = [
   /%\([A-Za-z_][A-Za-z0-9_]*\)[-+ #0]*[0-9]*(?:\.[0-9]+)?[diouxXeEfFgGcrsa]/g, // %(name)s
   /%<PRI[A-Za-z0-9]+>/g, // %<PRId64>
-  // flags without the space flag: "50% off" must not lose "% o"
-  /%(?:[0-9]+\$)?[-+#0]*(?:[0-9]+|\*)?(?:\.(?:[0-9]+|\*))?(?:hh|h|ll|l|L|q|j|z|t|I64|I32)?[diouxXeEfFgGaAcspnCS]/g,
+  // flags without the space flag: "50% off" must not lose "% o"; ' is the grouping flag (%'d)
+  /%(?:[0-9]+\$)?[-+#0']*(?:[0-9]+|\*)?(?:\.(?:[0-9]+|\*))?(?:hh|h|ll|l|L|q|j|z|t|I64|I32)?[diouxXeEfFgGaAcspnCS]/g,
   /%[<>]/g, // GCC quote directives
   /%q?[A-Za-z]/g, // %qs %qE %L and other GCC directives
   /\$?\{[A-Za-z0-9_.:-]*\}/g, // {0} {name} ${var}

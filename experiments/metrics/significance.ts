@@ -87,6 +87,18 @@ export interface CorpusBootstrapOptions {
   samples?: number;
   level?: number;
   seed?: number;
+  /**
+   * The resampled segment indices, (samples, n) row-major, instead of drawing them from `seed`: for
+   * replaying another tool's draws (the tests replay sacreBLEU's numpy draws to compare p-values).
+   */
+  indices?: Int32Array;
+}
+
+function indicesFor(n: number, samples: number, seed: number, given?: Int32Array): Int32Array {
+  if (!given) return drawIndices(n, samples, seed);
+  if (given.length !== samples * n) throw new Error(`bootstrap: ${given.length} indices given, expected samples x segments = ${samples} x ${n}`);
+  for (const i of given) if (i < 0 || i >= n) throw new Error(`bootstrap: index ${i} outside 0..${n - 1}`);
+  return given;
 }
 
 /** Bootstrap interval of a corpus metric over resampled segments (see the module comment). */
@@ -99,7 +111,7 @@ export function bootstrapCorpusScore(
   const { samples, level, seed } = checkBootstrapOptions(opts);
   const stats = metric.segmentStats(hypotheses, references);
   const full = metric.scoreOfStats(sumStats(stats));
-  const idx = drawIndices(stats.length, samples, seed);
+  const idx = indicesFor(stats.length, samples, seed, opts.indices);
   return summarise(resampledScores(metric, stats, idx, samples), full, level, samples, seed, metric.signature(references.length));
 }
 
@@ -119,7 +131,7 @@ export function pairedBootstrap(
   const blStats = metric.segmentStats(baseline, references);
   const sysFull = metric.scoreOfStats(sumStats(sysStats));
   const blFull = metric.scoreOfStats(sumStats(blStats));
-  const idx = drawIndices(sysStats.length, samples, seed);
+  const idx = indicesFor(sysStats.length, samples, seed, opts.indices);
   const sysScores = resampledScores(metric, sysStats, idx, samples);
   const blScores = resampledScores(metric, blStats, idx, samples);
   const diffs = sysScores.map((s, b) => Math.abs(s - blScores[b]));

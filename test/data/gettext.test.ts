@@ -51,6 +51,7 @@ describe('message cleaning', () => {
     expect(cleanMessage("file '%s' and \"%s\" and « %s » gone")).toBe('file and and gone');
     expect(cleanMessage('Hello {0}, {name} and ${var}')).toBe('Hello , and');
     expect(cleanMessage('50% off')).toBe('50% off');
+    expect(cleanMessage("%'d. odkaz na soubor")).toBe('. odkaz na soubor');
   });
   it('strips keyboard accelerators', () => {
     expect(cleanMessage('_File')).toBe('File');
