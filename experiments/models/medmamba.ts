@@ -336,7 +336,7 @@ export class MedMamba implements ImageClassifier {
     if (ch !== this.config.inChans) throw new Error(`MedMamba: input has ${ch} channels, the model ${this.config.inChans}`);
     return tf.tidy(() => {
       const p = this.config.patchSize;
-      let x = conv2d(images, this.p('patch_embed.proj.weight'), this.p('patch_embed.proj.bias'), p, 0); // (b, h/4, w/4, c0)
+      let x = conv2d(images, this.p('patch_embed.proj.weight'), this.p<tf.Tensor1D>('patch_embed.proj.bias'), p, 0); // (b, h/4, w/4, c0)
       x = this.norm(x, 'patch_embed.norm') as tf.Tensor4D;
       for (let i = 0; i < 4; i++) {
         for (let j = 0; j < this.config.depths[i]; j++) x = this.block(x, `layers.${i}.blocks.${j}.`, this.dropRates[i]![j]!, mode);
@@ -367,7 +367,7 @@ export class MedMamba implements ImageClassifier {
   /** BN, conv3x3, BN, ReLU, conv3x3, BN, ReLU, conv1x1, ReLU: (b, h, w, m) -> (b, h, w, m). */
   private convBranch(x: tf.Tensor4D, cb: string, mode: ForwardMode): tf.Tensor4D {
     const bn = (t: tf.Tensor4D, idx: number) => batchNorm(t, this.bn.get(`${cb}${idx}`)!, mode);
-    const conv = (t: tf.Tensor4D, idx: number, pad: number) => conv2d(t, this.p(`${cb}${idx}.weight`), this.p(`${cb}${idx}.bias`), 1, pad);
+    const conv = (t: tf.Tensor4D, idx: number, pad: number) => conv2d(t, this.p(`${cb}${idx}.weight`), this.p<tf.Tensor1D>(`${cb}${idx}.bias`), 1, pad);
     let y = conv(bn(x, 0), 1, 1);
     y = tf.relu(bn(y, 2));
     y = conv(y, 4, 1);

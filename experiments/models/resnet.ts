@@ -114,7 +114,7 @@ export class ResNet implements ImageClassifier {
         let y = tf.relu(bn(conv2d(x, w(`${name}.conv1`), null, stride, 1), `${name}.bn1`)); // (b, h/s, w/s, cout)
         y = bn(conv2d(y, w(`${name}.conv2`), null, 1, 1), `${name}.bn2`);
         const shortcut = stride !== 1 || cin !== cout ? bn(conv2d(x, w(`${name}.downsample.0`), null, stride, 0), `${name}.downsample.1`) : x;
-        x = tf.relu(tf.add(y, shortcut));
+        x = tf.relu(tf.add(y, shortcut)) as tf.Tensor4D;
       }
       const fc = this.params.get('fc.weight') as unknown as tf.Tensor2D;
       return tf.add(linear(globalAvgPool(x), fc), this.params.get('fc.bias')) as tf.Tensor2D; // (b, classes)
