@@ -48,36 +48,30 @@ export function batchNorm(x: tf.Tensor4D, v: BatchNormVars, mode: ForwardMode, e
 }
 
 /**
- * nn.Conv2d with 'same'-style symmetric zero padding `pad` (an int) on channels-last input.
+ * nn.Conv2d(stride, padding = pad) on channels-last input: zero padding of `pad` on every side,
+ * given to the convolution itself (no separate pad op, whose gradient would be a slice of the whole
+ * input). Symmetric like PyTorch's, unlike TF's 'same', which pads stride-2 inputs at the end only.
  * x (b, h, w, ci); weight (kh, kw, ci, co), i.e. PyTorch's (co, ci, kh, kw) permuted; bias (co).
  */
 export function conv2d(x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D | null, stride: number, pad: number): tf.Tensor4D {
-  const padded =
-    pad === 0
-      ? x
-      : (tf.pad(x, [
-          [0, 0],
-          [pad, pad],
-          [pad, pad],
-          [0, 0],
-        ]) as tf.Tensor4D);
-  const y = tf.conv2d(padded, weight, stride, 'valid'); // (b, h', w', co)
+  const padding: [[number, number], [number, number], [number, number], [number, number]] = [
+    [0, 0],
+    [pad, pad],
+    [pad, pad],
+    [0, 0],
+  ];
+  const y = tf.conv2d(x, weight, stride, pad === 0 ? 'valid' : padding); // (b, h', w', co)
   return bias ? (tf.add(y, bias) as tf.Tensor4D) : y;
 }
 
 /**
- * Depthwise nn.Conv2d(e, e, k, padding = (k - 1) / 2, groups = e) on channels-last input.
+ * Depthwise nn.Conv2d(e, e, k, padding = (k - 1) / 2, groups = e) on channels-last input; at stride
+ * 1 with an odd k, TF's 'same' padding is exactly that symmetric padding.
  * x (b, h, w, e); weight (k, k, e, 1); bias (e).
  */
 export function depthwiseConv2dSame(x: tf.Tensor4D, weight: tf.Tensor4D, bias: tf.Tensor1D): tf.Tensor4D {
-  const pad = (weight.shape[0] - 1) / 2;
-  const padded = tf.pad(x, [
-    [0, 0],
-    [pad, pad],
-    [pad, pad],
-    [0, 0],
-  ]) as tf.Tensor4D;
-  return tf.add(tf.depthwiseConv2d(padded, weight, 1, 'valid'), bias) as tf.Tensor4D; // (b, h, w, e)
+  if (weight.shape[0] % 2 !== 1 || weight.shape[1] !== weight.shape[0]) throw new Error(`depthwiseConv2dSame: needs a square odd kernel, got ${weight.shape}`);
+  return tf.add(tf.depthwiseConv2d(x, weight, 1, 'same'), bias) as tf.Tensor4D; // (b, h, w, e)
 }
 
 /**

@@ -64,3 +64,26 @@ describe('ResNet baseline', () => {
     model.dispose();
   });
 });
+
+describe('conv2d padding', () => {
+  beforeAll(async () => {
+    await setupBackend('wasm');
+  });
+  it('explicit symmetric padding equals zero-padding the input then a valid conv (values and gradients, strides 1 and 2)', async () => {
+    const { conv2d } = await import('../../experiments/models/image-layers.ts');
+    const rng = new Rng(11);
+    const rand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.uniform() - 0.5), shape);
+    const x = rand([2, 8, 8, 3]) as tf.Tensor4D;
+    const w = rand([3, 3, 3, 5]) as tf.Tensor4D;
+    for (const stride of [1, 2]) {
+      const viaPad = (a: tf.Tensor4D, b: tf.Tensor4D) =>
+        tf.sum(tf.square(tf.conv2d(tf.pad(a, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D, b, stride, 'valid')));
+      const ours = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.square(conv2d(a, b, null, stride, 1)));
+      const asAny = (f: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor) => (a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor4D, b as tf.Tensor4D);
+      const [g1, g2] = [tf.grads(asAny(viaPad))([x, w]), tf.grads(asAny(ours))([x, w])];
+      expect(conv2d(x, w, null, stride, 1).shape).toEqual([2, 8 / stride, 8 / stride, 5]);
+      expect(Math.abs(viaPad(x, w).dataSync()[0]! - ours(x, w).dataSync()[0]!)).toBeLessThan(1e-4);
+      for (let i = 0; i < 2; i++) expect(tf.max(tf.abs(tf.sub(g1[i]!, g2[i]!))).dataSync()[0]).toBeLessThan(1e-4);
+    }
+  });
+});
