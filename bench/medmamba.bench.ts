@@ -215,14 +215,18 @@ console.log('  (ratios above 1x: tfjs is faster. CPU time of PyTorch counts both
 if (typeof peer === 'string') console.log(`  PyTorch: ${peer}`);
 else console.log(`  PyTorch ${peer.torch}, ${peer.threads} threads, BLAS ${peer.blas}; its SS2D scan is a plain PyTorch loop over the sequence`);
 
-console.log('\nSS2D scan core, ms (wall)           b  side  4e     l   fwd stacked  separate  speed-up | fwd+bwd stacked  separate  speed-up');
+console.log('\nSS2D scan core, ms (wall)           b  side  4e     l   fwd stacked  separate  speed-up (CPU) | fwd+bwd stacked  separate  speed-up (CPU)');
+const speedUps: Record<string, Record<string, number>> = {};
 for (const s of scans) {
   const f = s.forward.separate.wallMs / s.forward.stacked.wallMs;
+  const fc = s.forward.separate.cpuMs / s.forward.stacked.cpuMs;
   const fb = s.forwardBackward.separate.wallMs / s.forwardBackward.stacked.wallMs;
+  const fbc = s.forwardBackward.separate.cpuMs / s.forwardBackward.stacked.cpuMs;
+  speedUps[s.name] = { forward: f, forwardByCpuTime: fc, forwardBackward: fb, forwardBackwardByCpuTime: fbc };
   console.log(
     `  ${s.name.padEnd(30)}${String(s.b).padStart(4)} ${String(s.side).padStart(5)} ${String(s.channels).padStart(4)} ${String(s.length).padStart(5)}` +
-      `   ${fmt(s.forward.stacked.wallMs).padStart(10)} ${fmt(s.forward.separate.wallMs).padStart(9)} ${x(f).padStart(9)} | ` +
-      `${fmt(s.forwardBackward.stacked.wallMs).padStart(15)} ${fmt(s.forwardBackward.separate.wallMs).padStart(9)} ${x(fb).padStart(9)}`,
+      `   ${fmt(s.forward.stacked.wallMs).padStart(10)} ${fmt(s.forward.separate.wallMs).padStart(9)} ${x(f).padStart(9)} (${x(fc)}) | ` +
+      `${fmt(s.forwardBackward.stacked.wallMs).padStart(15)} ${fmt(s.forwardBackward.separate.wallMs).padStart(9)} ${x(fb).padStart(9)} (${x(fbc)})`,
   );
 }
 console.log('  (speed-up = separate / stacked: above 1x means the single stacked call is faster)');
@@ -238,6 +242,7 @@ writeFileAtomic(
       pytorch: peer,
       ratios,
       ss2dScan: scans,
+      ss2dSpeedUps: speedUps,
     },
     null,
     2,

@@ -33,6 +33,9 @@ export function cifar10Dataset(root = CIFAR10_DIR): Dataset {
   return { id: 'cifar-10', title: 'CIFAR-10 (binary version)', source: `${CIFAR10_ARCHIVE.url} (Krizhevsky 2009)`, files: () => files(root) };
 }
 
+/** The data set at its default location. */
+export const CIFAR10_DATASET: Dataset = cifar10Dataset();
+
 export interface CifarLoadOptions {
   root?: string;
   read?: ReadFile;

@@ -52,6 +52,9 @@ export function cifar100Dataset(root = CIFAR100_DIR): Dataset {
   return { id: 'cifar-100', title: 'CIFAR-100 (binary version)', source: `${CIFAR100_ARCHIVE.url} (Krizhevsky 2009)`, files: () => files(root) };
 }
 
+/** The data set at its default location. */
+export const CIFAR100_DATASET: Dataset = cifar100Dataset();
+
 export interface Cifar100LoadOptions {
   root?: string;
   read?: ReadFile;

@@ -52,6 +52,9 @@ export function fashionMnistDataset(root = FASHION_MNIST_DIR): Dataset {
   };
 }
 
+/** The data set at its default location. */
+export const FASHION_MNIST_DATASET: Dataset = fashionMnistDataset();
+
 export interface LoadOptions {
   root?: string;
   read?: ReadFile;

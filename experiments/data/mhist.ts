@@ -87,6 +87,9 @@ export function mhistDataset(root = MHIST_DIR): Dataset {
   };
 }
 
+/** The data set at its default location. */
+export const MHIST_DATASET: Dataset = mhistDataset();
+
 export interface MhistLoadOptions {
   root?: string;
   read?: ReadFile;

@@ -144,6 +144,16 @@ export function medmambaPadding(height: number, width: number, multiple = MEDMAM
   return { top: Math.floor(ph / 2), bottom: ph - Math.floor(ph / 2), left: Math.floor(pw / 2), right: pw - Math.floor(pw / 2), height: up(height), width: up(width) };
 }
 
+/**
+ * The padding in words, for captions: "28x28 inputs are zero-padded to 32x32 (2 pixels top, 2 bottom,
+ * 2 left, 2 right)", or "32x32 inputs are used as they are (no padding)".
+ */
+export function describePadding(height: number, width: number, multiple = MEDMAMBA_SIDE_MULTIPLE): string {
+  const p = medmambaPadding(height, width, multiple);
+  if (p.height === height && p.width === width) return `${height}x${width} inputs are used as they are (no padding)`;
+  return `${height}x${width} inputs are zero-padded to ${p.height}x${p.width} (${p.top} pixels top, ${p.bottom} bottom, ${p.left} left, ${p.right} right)`;
+}
+
 /** Drop-path rate of every block, stage by stage: linspace(0, rate, sum(depths)). */
 export function dropPathRates(c: Pick<MedMambaConfig, 'depths' | 'dropPathRate'>): number[][] {
   const total = c.depths.reduce((a, b) => a + b, 0);
@@ -169,23 +179,62 @@ export interface DirectionWeights {
   D: tf.Tensor1D; // (4e)
 }
 
+/**
+ * Source position of step t of each direction's sequence over an h x w grid, as row-major indices:
+ * k0 t; k1 column-major, t = j h + i -> i w + j; k2 and k3 the same read backwards. (4, l)
+ */
+export function directionOrder(h: number, w: number): Int32Array[] {
+  const l = h * w;
+  const k0 = Int32Array.from({ length: l }, (_, t) => t);
+  const k1 = Int32Array.from({ length: l }, (_, t) => (t % h) * w + Math.floor(t / h));
+  return [k0, k1, k0.slice().reverse(), k1.slice().reverse()];
+}
+
+/**
+ * Grids up to this many tokens reorder by one product with a 0/1 permutation matrix (4l x l):
+ * exact, and on the wasm backend far cheaper at these sizes than its Reverse kernel (about 200 ns
+ * an element); larger grids, where the product's l^2 cost would dominate, use transposes and Reverse.
+ */
+export const PERMUTATION_MATMUL_MAX_TOKENS = 256;
+
+/** P (4l, l) with P[k l + t, directionOrder[k][t]] = 1. */
+function permutationMatrix(h: number, w: number): tf.Tensor2D {
+  const l = h * w;
+  const p = new Float32Array(4 * l * l);
+  directionOrder(h, w).forEach((order, k) => order.forEach((src, t) => (p[(k * l + t) * l + src] = 1)));
+  return tf.tensor2d(p, [4 * l, l]);
+}
+
 /** The four scan orders of a (b, h, w, e) grid, stacked: (4, b, l, e). */
-export function directionSequences(x: tf.Tensor4D): tf.Tensor4D {
+export function directionSequences(x: tf.Tensor4D, viaMatmul = x.shape[1] * x.shape[2] <= PERMUTATION_MATMUL_MAX_TOKENS): tf.Tensor4D {
   const [b, h, w, e] = x.shape;
-  const rowMajor = tf.reshape(x, [b, h * w, e]); // k0: (b, l, e)
-  const colMajor = tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b, h * w, e]); // k1: (b, l, e)
+  const l = h * w;
+  if (viaMatmul) {
+    const cols = tf.reshape(tf.transpose(tf.reshape(x, [b, l, e]), [1, 0, 2]), [l, b * e]); // (l, b e)
+    const seqs = tf.matMul(permutationMatrix(h, w), cols as tf.Tensor2D); // (4l, b e)
+    return tf.transpose(tf.reshape(seqs, [4, l, b, e]), [0, 2, 1, 3]) as tf.Tensor4D; // (4, b, l, e)
+  }
+  const rowMajor = tf.reshape(x, [b, l, e]); // k0: (b, l, e)
+  const colMajor = tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b, l, e]); // k1: (b, l, e)
   return tf.stack([rowMajor, colMajor, tf.reverse(rowMajor, 1), tf.reverse(colMajor, 1)]) as tf.Tensor4D;
 }
 
 /**
  * The inverse of `directionSequences`, summed: four outputs (4, b, l, e) in their scan orders ->
- * one (b, h, w, e) grid, y0 + y1 + y2 + y3 each back in row-major order.
+ * one (b, h, w, e) grid, y0 + y1 + y2 + y3 each back in row-major order. With the permutation
+ * matrix, P^T does the inverse reordering and the sum in one product.
  */
-export function mergeDirections(ys: tf.Tensor4D, h: number, w: number): tf.Tensor4D {
+export function mergeDirections(ys: tf.Tensor4D, h: number, w: number, viaMatmul = h * w <= PERMUTATION_MATMUL_MAX_TOKENS): tf.Tensor4D {
   const [, b, , e] = ys.shape;
+  const l = h * w;
+  if (viaMatmul) {
+    const rows = tf.reshape(tf.transpose(ys, [0, 2, 1, 3]), [4 * l, b * e]); // (4l, b e)
+    const grid = tf.matMul(permutationMatrix(h, w), rows as tf.Tensor2D, true, false); // (l, b e)
+    return tf.reshape(tf.transpose(tf.reshape(grid, [l, b, e]), [1, 0, 2]), [b, h, w, e]) as tf.Tensor4D;
+  }
   const [y0, y1, y2, y3] = tf.unstack(ys) as tf.Tensor3D[]; // (b, l, e) each
   const rows = tf.add(y0, tf.reverse(y2, 1)); // row-major order
-  const cols = tf.add(y1, tf.reverse(y3, 1)); // column-major order: index w_i * h + h_i
+  const cols = tf.add(y1, tf.reverse(y3, 1)); // column-major order: index j h + i
   const colsAsGrid = tf.transpose(tf.reshape(cols, [b, w, h, e]), [0, 2, 1, 3]); // (b, h, w, e)
   return tf.add(tf.reshape(rows, [b, h, w, e]), colsAsGrid) as tf.Tensor4D;
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../kernels/tf.ts';
 import { setupBackend } from '../../kernels/backend/index.ts';
 import {
+  describePadding,
   directionSequences,
   dropPathRates,
   MedMamba,
@@ -74,6 +75,8 @@ describe('MedMamba', () => {
     expect(medmambaPadding(32, 32)).toEqual({ top: 0, bottom: 0, left: 0, right: 0, height: 32, width: 32 });
     expect(medmambaPadding(224, 30)).toEqual({ top: 0, bottom: 0, left: 1, right: 1, height: 224, width: 32 });
     expect(medmambaPadding(33, 27)).toEqual({ top: 15, bottom: 16, left: 2, right: 3, height: 64, width: 32 });
+    expect(describePadding(28, 28)).toBe('28x28 inputs are zero-padded to 32x32 (2 pixels top, 2 bottom, 2 left, 2 right)');
+    expect(describePadding(224, 224)).toBe('224x224 inputs are used as they are (no padding)');
   });
 
   it('drop-path rates are linspace(0, 0.1, sum(depths)) block by block', () => {
@@ -84,20 +87,35 @@ describe('MedMamba', () => {
     expect(rates[1]![0]).toBeCloseTo(0.2 / 9, 12);
   });
 
-  it('the four scan orders are row-major, column-major and their reverses; merging inverts and sums them', () => {
-    // x[b, i, j, c] = 100 i + 10 j + c on a 2 x 3 grid.
-    const vals = [];
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let c = 0; c < 2; c++) vals.push(100 * i + 10 * j + c);
-    const x = tf.tensor4d(vals, [1, 2, 3, 2]);
-    const seqs = directionSequences(x); // (4, 1, 6, 2)
-    const channel0 = (k: number) => Array.from(tf.slice(seqs, [k, 0, 0, 0], [1, 1, 6, 1]).dataSync());
-    expect(channel0(0)).toEqual([0, 10, 20, 100, 110, 120]);
-    expect(channel0(1)).toEqual([0, 100, 10, 110, 20, 120]);
-    expect(channel0(2)).toEqual([120, 110, 100, 20, 10, 0]);
-    expect(channel0(3)).toEqual([120, 20, 110, 10, 100, 0]);
-    const merged = mergeDirections(seqs, 2, 3);
-    expect(maxAbsDiff(merged, tf.mul(x, 4))).toBe(0);
-    tf.dispose([x, seqs, merged]);
+  for (const viaMatmul of [false, true]) {
+    it(`the four scan orders are row-major, column-major and their reverses; merging inverts and sums them (${viaMatmul ? 'permutation matmul' : 'transposes and reverse'})`, () => {
+      // x[b, i, j, c] = 100 i + 10 j + c on a 2 x 3 grid.
+      const vals = [];
+      for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let c = 0; c < 2; c++) vals.push(100 * i + 10 * j + c);
+      const x = tf.tensor4d(vals, [1, 2, 3, 2]);
+      const seqs = directionSequences(x, viaMatmul); // (4, 1, 6, 2)
+      const channel0 = (k: number) => Array.from(tf.slice(seqs, [k, 0, 0, 0], [1, 1, 6, 1]).dataSync());
+      expect(channel0(0)).toEqual([0, 10, 20, 100, 110, 120]);
+      expect(channel0(1)).toEqual([0, 100, 10, 110, 20, 120]);
+      expect(channel0(2)).toEqual([120, 110, 100, 20, 10, 0]);
+      expect(channel0(3)).toEqual([120, 20, 110, 10, 100, 0]);
+      expect(Array.from(tf.slice(seqs, [1, 0, 2, 1], [1, 1, 1, 1]).dataSync())).toEqual([11]);
+      const merged = mergeDirections(seqs, 2, 3, viaMatmul);
+      expect(maxAbsDiff(merged, tf.mul(x, 4))).toBe(0);
+      tf.dispose([x, seqs, merged]);
+    });
+  }
+
+  it('both reorderings give the same sequences, merges and gradients (batch 3, 4 x 5 grid)', () => {
+    const x = images(3, 4, 5, 6, 12);
+    const ys = tf.tidy(() => tf.mul(directionSequences(x, false), tf.range(1, 5).reshape([4, 1, 1, 1])) as tf.Tensor4D);
+    expect(maxAbsDiff(directionSequences(x, true), directionSequences(x, false))).toBe(0);
+    expect(maxAbsDiff(mergeDirections(ys, 4, 5, true), mergeDirections(ys, 4, 5, false))).toBeLessThan(1e-5);
+    const loss = (via: boolean) => (t: tf.Tensor) => tf.sum(tf.square(mergeDirections(tf.mul(directionSequences(t as tf.Tensor4D, via), ys) as tf.Tensor4D, 4, 5, via)));
+    const [g1, g2] = [tf.grad(loss(true))(x), tf.grad(loss(false))(x)];
+    const scale = tf.tidy(() => tf.max(tf.abs(g2)).dataSync()[0]!);
+    expect(scale).toBeGreaterThan(1);
+    expect(maxAbsDiff(g1, g2) / scale).toBeLessThan(1e-6);
   });
 
   it('the four-direction single scan equals four separate scans (1e-5), on the fused and the reference scan', () => {
