@@ -7,10 +7,14 @@ import * as tf from '../../kernels/tf.ts';
 export class ParamStore {
   private readonly vars = new Map<string, tf.Variable>();
 
-  /** Register a weight initialised from `values`; names are unique. */
-  add(name: string, shape: number[], values: Float32Array): tf.Variable {
+  /**
+   * Register a weight initialised from `values`; names are unique. `trainable = false` is for state
+   * a model updates itself (batch-norm running statistics): kept and checkpointed, never given to the
+   * optimiser by tf.variableGrads' default variable list.
+   */
+  add(name: string, shape: number[], values: Float32Array, trainable = true): tf.Variable {
     if (this.vars.has(name)) throw new Error(`duplicate parameter name: ${name}`);
-    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true, undefined, 'float32'));
+    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), trainable, undefined, 'float32'));
     this.vars.set(name, v);
     return v;
   }
