@@ -19,7 +19,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { writeFileAtomic } from '../engine/fsx.ts';
+import { writeFileAtomic } from '../engine/files/fsx.ts';
 import { setupBackend } from '../kernels/backend/index.ts';
 import * as tf from '../kernels/tf.ts';
 import type { ImageClassifier } from '../experiments/models/image-classifier.ts';
