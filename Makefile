@@ -18,7 +18,7 @@ CLI := node --import tsx engine/cli.ts
 FLAGS := --profile=$(PROFILE) --backend=$(BACKEND) $(if $(JOBS),--jobs=$(JOBS)) $(if $(FROZEN),--frozen=$(FROZEN)) \
 	$(if $(EXECUTOR),--executor=$(EXECUTOR)) $(if $(DRY_RUN),--dry-run=$(DRY_RUN)) $(if $(ROOT),--root=$(ROOT))
 
-.PHONY: report figure pdf explain check list test bench bundle clean clean-tmp data
+.PHONY: report figure pdf explain check list test bench bundle clean clean-tmp data mutation
 
 report: | node_modules
 	@$(CLI) report $(FLAGS)
@@ -48,6 +48,11 @@ test: | node_modules
 
 bench: | node_modules
 	@node --import tsx bench/run.ts $(BENCH)
+
+# Mutation testing of the store, lease, plan, key, hashing and rendered values (stryker.config.mjs): the
+# score per file. Not part of `make test` or CI: it takes tens of minutes.
+mutation: | node_modules
+	@npx stryker run stryker.config.mjs
 
 # The local profile's translation corpus (Debian gettext catalogs, pinned .debs): data/gettext/corpus/.
 data: | node_modules

@@ -145,41 +145,63 @@ export function createTempDir(root: string, experimentId: string, key: string): 
  * finished the same key first) wins and ours is discarded. Returns whether ours was installed.
  */
 export function commitArtifact(tempDir: string, finalDir: string, replace: boolean): boolean {
+  let aside: string | null = null;
   if (replace && existsSync(finalDir)) {
-    const aside = join(finalDir, '..', `.trash-${thisHost()}-${process.pid}-${randomId()}`);
-    renameSync(finalDir, aside);
-    renameSync(tempDir, finalDir);
-    rmSync(aside, { recursive: true, force: true });
-    return true;
+    aside = join(finalDir, '..', `.trash-${thisHost()}-${process.pid}-${randomId()}`);
+    try {
+      renameSync(finalDir, aside);
+    } catch (error) {
+      // A concurrent replace moved it first: install ours in the empty place as usual.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      aside = null;
+    }
   }
   try {
     renameSync(tempDir, finalDir);
-    return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') {
+      if (aside) renameSync(aside, finalDir); // put the old artifact back rather than lose it
+      throw error;
+    }
+    // Lost the race: a concurrent build installed this key between our checks and our rename.
     rmSync(tempDir, { recursive: true, force: true });
+    if (aside) rmSync(aside, { recursive: true, force: true });
     return false;
   }
+  if (aside) rmSync(aside, { recursive: true, force: true });
+  return true;
 }
 
 const TEMP = /^\.tmp-([0-9a-f]+)-(.+)-(\d+)-[0-9a-f]+$/;
 const TRASH = /^\.trash-(.+)-(\d+)-[0-9a-f]+$/;
+const LEASE = /^\.lock-[0-9a-f]+$/;
+/**
+ * Files that live for a moment only: a lease moved aside while it is broken (lock.ts) and a file being
+ * written atomically (files/fsx.ts writeFileAtomic, e.g. a failure record). One older than STALE_MS was
+ * left by a process killed at that moment.
+ */
+const MOMENTARY = [/^\.lock-[0-9a-f]+\.stale-\d+-[0-9a-f]+$/, /^\..+\.\d+\.[0-9a-f]+\.tmp$/];
 
-/** Whether a folder left by host/pid may go: its owner is dead here, or (elsewhere) long silent. */
-function ownerGone(host: string, pid: number, path: string, leaseFile: string | null, now: number): boolean {
-  if (host === thisHost()) return !processAlive(pid);
-  if (leaseFile !== null && leaseHeld(leaseFile)) return false;
+function olderThan(path: string, ms: number, now: number): boolean {
   try {
-    return now - statSync(path).mtimeMs > STALE_MS;
+    return now - statSync(path).mtimeMs > ms;
   } catch {
     return false;
   }
 }
 
+/** Whether a folder left by host/pid may go: its owner is dead here, or (elsewhere) long silent. */
+function ownerGone(host: string, pid: number, path: string, leaseFile: string | null, now: number): boolean {
+  if (host === thisHost()) return !processAlive(pid);
+  if (leaseFile !== null && leaseHeld(leaseFile)) return false;
+  return olderThan(path, STALE_MS, now);
+}
+
 /**
- * Remove temp and trash folders, and key leases, left by builds that died. A temp folder whose key's
- * lease is live (its run goes on, maybe on another node) is never removed. Returns what was removed.
+ * Remove temp and trash folders, key leases, and momentary files left by builds that died. A temp folder
+ * whose key's lease is live (its run goes on, maybe on another node) is never removed, nor anything whose
+ * name is not one of these (artifacts, failure records, files of other tools). Returns what was removed.
  */
 export function removeOrphans(root: string, now = Date.now()): string[] {
   const artifacts = projectPaths(root).artifacts;
@@ -188,7 +210,9 @@ export function removeOrphans(root: string, now = Date.now()): string[] {
   for (const experiment of readdirSync(artifacts, { withFileTypes: true })) {
     if (!experiment.isDirectory()) continue;
     const store = join(artifacts, experiment.name);
-    for (const entry of readdirSync(store)) {
+    // Leases first: a temp folder whose lease this pass breaks as stale is then judged without it.
+    const names = readdirSync(store);
+    for (const entry of [...names.filter((n) => LEASE.test(n)), ...names.filter((n) => !LEASE.test(n))]) {
       const path = join(store, entry);
       const temp = TEMP.exec(entry);
       const trash = TRASH.exec(entry);
@@ -197,10 +221,10 @@ export function removeOrphans(root: string, now = Date.now()): string[] {
         const lease = join(store, `.lock-${temp[1]}`);
         gone = ownerGone(temp[2]!, Number(temp[3]), path, lease, now);
       } else if (trash) gone = ownerGone(trash[1]!, Number(trash[2]), path, null, now);
-      else if (/^\.lock-[0-9a-f]+$/.test(entry)) {
+      else if (LEASE.test(entry)) {
         breakIfStale(path);
         if (!existsSync(path)) removed.push(path);
-      }
+      } else if (MOMENTARY.some((pattern) => pattern.test(entry))) gone = olderThan(path, STALE_MS, now);
       if (gone) {
         rmSync(path, { recursive: true, force: true });
         removed.push(path);

@@ -1,0 +1,23 @@
+/**
+ * The tests `make mutation` (stryker.config.mjs) runs against each mutant: the unit tests of the store, the
+ * lease, the plan, the key, hashing and rendered values. They run in-process (no worker builds), so a mutant
+ * takes seconds.
+ */
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: [
+      'test/engine/store.test.ts',
+      'test/engine/lock.test.ts',
+      'test/engine/key-golden.test.ts',
+      'test/engine/plan-data.test.ts',
+      'test/engine/key.test.ts',
+      'test/engine/units.test.ts',
+      'test/render/values.test.ts',
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
