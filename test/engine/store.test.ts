@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FingerprintCache } from '../../engine/files/fingerprints.ts';
 import { cacheKey } from '../../engine/plan/key.ts';
 import { STALE_MS } from '../../engine/store/lock.ts';
@@ -16,9 +17,23 @@ import {
 } from '../../engine/store/store.ts';
 import { COMPONENTS, manifestOf, writeArtifact } from './stored.ts';
 
+// A hook before each rename the store makes, to stage what a concurrent build does in between.
+const hooks = vi.hoisted(() => ({ beforeRename: null as null | ((from: string, to: string) => void) }));
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  return {
+    ...real,
+    renameSync: (from: fs.PathLike, to: fs.PathLike) => {
+      hooks.beforeRename?.(String(from), String(to));
+      real.renameSync(from, to);
+    },
+  };
+});
+
 let root: string;
 let fingerprints: FingerprintCache;
 beforeEach(() => {
+  hooks.beforeRename = null;
   root = mkdtempSync(join(tmpdir(), 'engine-store-'));
   fingerprints = FingerprintCache.load(null);
 });
@@ -172,18 +187,52 @@ describe('commitArtifact', () => {
     expect(entries()).toEqual([KEY.slice(0, 12)]);
   });
 
-  it('a forced install that loses the race to another forced one discards its run and the trash', () => {
+  it('a forced install whose rename fails puts the old artifact back and throws', () => {
     commitArtifact(run('old'), finalDir(), false);
     const ours = run('ours');
-    // The other build's install lands while ours has moved the old one aside: simulate by a non-empty temp
-    // "final" that appears after our existence check (a missing temp folder cannot be renamed at all).
-    const theirs = run('theirs');
-    expect(commitArtifact(theirs, finalDir(), true)).toBe(true);
     rmSync(ours, { recursive: true });
     expect(() => commitArtifact(ours, finalDir(), true)).toThrow(/ENOENT/);
-    // The failed forced install put the old artifact back rather than losing it.
+    expect(marker()).toBe('old');
+    expect(entries()).toEqual([KEY.slice(0, 12)]);
+  });
+
+  it('a forced install that loses the race (another build installs while the old one is aside) keeps theirs, no trash', () => {
+    commitArtifact(run('old'), finalDir(), false);
+    const ours = run('ours');
+    const theirs = run('theirs');
+    hooks.beforeRename = (from, to) => {
+      if (from !== ours) return;
+      hooks.beforeRename = null;
+      fs.renameSync(theirs, to);
+    };
+    expect(commitArtifact(ours, finalDir(), true)).toBe(false);
     expect(marker()).toBe('theirs');
     expect(entries()).toEqual([KEY.slice(0, 12)]);
+  });
+
+  it('a forced install finding the old artifact already moved by another forced one installs in the empty place', () => {
+    commitArtifact(run('old'), finalDir(), false);
+    const ours = run('ours');
+    hooks.beforeRename = (from) => {
+      if (from !== finalDir()) return;
+      hooks.beforeRename = null;
+      rmSync(from, { recursive: true }); // the other build moved it aside and deleted it
+    };
+    expect(commitArtifact(ours, finalDir(), true)).toBe(true);
+    expect(marker()).toBe('ours');
+    expect(entries()).toEqual([KEY.slice(0, 12)]);
+  });
+
+  it('a forced install that cannot move the old artifact aside for another reason throws and keeps it', () => {
+    commitArtifact(run('old'), finalDir(), false);
+    const ours = run('ours');
+    hooks.beforeRename = (from) => {
+      if (from !== finalDir()) return;
+      hooks.beforeRename = null;
+      throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+    };
+    expect(() => commitArtifact(ours, finalDir(), true)).toThrow(/EACCES/);
+    expect(marker()).toBe('old');
   });
 
   it('throws other errors after putting nothing in place', () => {
