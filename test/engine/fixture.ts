@@ -74,6 +74,11 @@ export function captureTerminal(): Terminal & { text(): string } {
 
 /** Pids of the worker processes (engine/run/worker.ts) below `ancestorPid` (the build, or a cell's supervisor). */
 export function workerPids(ancestorPid: number): number[] {
+  return descendants(ancestorPid).filter((p) => p.args.includes('engine/run/worker.ts')).map((p) => p.pid);
+}
+
+/** Every process below `ancestorPid`, with its command line. */
+export function descendants(ancestorPid: number): { pid: number; args: string }[] {
   let table: { pid: number; ppid: number; args: string }[];
   try {
     table = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,args='], { encoding: 'utf8' })
@@ -91,7 +96,7 @@ export function workerPids(ancestorPid: number): number[] {
     grew = false;
     for (const p of table) if (below.has(p.ppid) && !below.has(p.pid)) (below.add(p.pid), (grew = true));
   }
-  return table.filter((p) => p.pid !== ancestorPid && below.has(p.pid) && p.args.includes('engine/run/worker.ts')).map((p) => p.pid);
+  return table.filter((p) => p.pid !== ancestorPid && below.has(p.pid));
 }
 
 /** The parent pid of a process. */
