@@ -1,7 +1,7 @@
 /**
  * The tests `make mutation` (stryker.config.mjs) runs against each mutant: the unit tests of the store, the
- * lease, the plan, the key, hashing and rendered values. They run in-process (no worker builds), so a mutant
- * takes seconds.
+ * lease, the plan, the key, hashing and rendered values. They run in-process (no worker builds, one catalog
+ * for all of the plan's tests), so a mutant takes seconds.
  */
 import { defineConfig } from 'vitest/config';
 
@@ -12,8 +12,6 @@ export default defineConfig({
       'test/engine/lock.test.ts',
       'test/engine/key-golden.test.ts',
       'test/engine/plan-data.test.ts',
-      'test/engine/key.test.ts',
-      'test/engine/units.test.ts',
       'test/render/values.test.ts',
     ],
     testTimeout: 60_000,

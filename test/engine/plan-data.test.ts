@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KeyComponents } from '../../engine/contract.ts';
 import { openSession } from '../../engine/commands/session.ts';
+import { FingerprintCache } from '../../engine/files/fingerprints.ts';
 import { cacheKey } from '../../engine/plan/key.ts';
 import { planExperiments, type PlanEntry } from '../../engine/plan/plan.ts';
 import { artifactDir, recordFailure } from '../../engine/store/store.ts';
@@ -33,9 +34,13 @@ afterEach(() => {
   }
 });
 
+let session: Awaited<ReturnType<typeof openSession>> | null = null;
+
+/** The plan of sum (smoke) against the store as it is now; one session (its catalog) serves every test. */
 async function plan(): Promise<PlanEntry> {
-  const session = await openSession(project.root, 'auto');
-  const [entry] = await planExperiments(session.root, session.index, ['sum'], { profile: 'smoke', backend: session.backend, fingerprints: session.fingerprints });
+  session ??= await openSession(project.root, 'auto');
+  const fingerprints = FingerprintCache.load(null);
+  const [entry] = await planExperiments(session.root, session.index, ['sum'], { profile: 'smoke', backend: session.backend, fingerprints });
   return entry!;
 }
 
