@@ -16,7 +16,7 @@
  */
 import type { MarkdownIt, StateCore, StateInline, Token } from 'markdown-it';
 import container from 'markdown-it-container';
-import { formatSpecifier } from 'd3-format';
+import { formatProblem } from './number-format.ts';
 import { blockPosition, inlinePosition } from './source-position.ts';
 import { parseClaim, type Claim } from './claim.ts';
 import { closest } from './closest.ts';
@@ -215,7 +215,36 @@ function locateAndCollapse(state: StateCore): void {
   const env = state.env as unknown as DirectiveEnv;
   const lines = state.src.split('\n');
   locate(state.tokens, env, lines);
-  state.tokens = collapse(state.tokens, env, lines);
+  strayFences(state.tokens, env, lines);
+  state.tokens = collapse(state.tokens, env, lines, null);
+}
+
+/**
+ * A `:::` line that markdown-it-container did not take is text by CommonMark's rules; here it is a
+ * mistake: a misspelled directive (`::: figures x`) or a closing `:::` with nothing open.
+ */
+function strayFences(tokens: Token[], env: DirectiveEnv, lines: string[]): void {
+  for (const token of tokens) {
+    if (token.type !== 'inline' || !token.map) continue;
+    token.content.split('\n').forEach((line, i) => {
+      const fence = /^\s*(:{3,})\s*(\S*)/.exec(line);
+      if (!fence) return;
+      const where = blockPosition(env.file, lines, token.map![0] + i);
+      const name = fence[2];
+      if (name === '') {
+        env.problems.push({ where, message: "a ':::' that closes no directive (is its opening line misspelled, or is this one extra?)" });
+        return;
+      }
+      const near = closest(name, CONTAINERS);
+      const hint = near ? ` (did you mean '::: ${near}'?)` : ` (known: ${CONTAINERS.map((n) => `::: ${n}`).join(', ')})`;
+      env.problems.push({ where, message: `unknown directive '::: ${name}'${hint}` });
+    });
+  }
+}
+
+/** Whether (0-based) `line` is the bare `:::` that closes a container; markdown-it-container ends an unclosed one at the end of its parent. */
+function isClosingFence(lines: readonly string[], line: number): boolean {
+  return /^[\s>]*:{3,}\s*$/.test(lines[line] ?? '');
 }
 
 function locate(tokens: Token[], env: DirectiveEnv, lines: string[]): void {
@@ -243,15 +272,12 @@ function locate(tokens: Token[], env: DirectiveEnv, lines: string[]): void {
 
 function checkFormat(meta: ValueMeta, env: DirectiveEnv): void {
   if (meta.format === undefined) return;
-  try {
-    formatSpecifier(meta.format);
-  } catch {
-    env.problems.push({ where: meta.where, message: `invalid number format '${meta.format}' (a d3-format specifier such as ",.2f")` });
-  }
+  const problem = formatProblem(meta.format);
+  if (problem) env.problems.push({ where: meta.where, message: problem });
 }
 
 /** Replaces each `container_<name>_open ... _close` run by one `directive_<name>` token. */
-function collapse(tokens: Token[], env: DirectiveEnv, lines: string[]): Token[] {
+function collapse(tokens: Token[], env: DirectiveEnv, lines: string[], parent: { name: ContainerName; where: SourcePos } | null): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
@@ -265,9 +291,15 @@ function collapse(tokens: Token[], env: DirectiveEnv, lines: string[]): Token[] 
     const where = blockPosition(env.file, lines, token.map![0]);
     const args = token.info.trim().split(/\s+/).slice(1);
     checkArgs(name, args, where, env);
+    if (parent) {
+      // Directives do not nest; one inside another almost always means the first one's `:::` is missing.
+      env.problems.push({ where, message: `'::: ${name}' inside the '::: ${parent.name}' opened at ${parent.where.file}:${parent.where.line}:${parent.where.column} (directives do not nest: is that one's closing ':::' missing?)` });
+    } else if (!isClosingFence(lines, token.map![1])) {
+      env.problems.push({ where, message: `'::: ${name}' is not closed: add a line ':::' after its content` });
+    }
     token.type = `directive_${name}`;
     token.nesting = 0;
-    token.meta = { where, args, inner: collapse(tokens.slice(i + 1, end), env, lines) } satisfies DirectiveMeta;
+    token.meta = { where, args, inner: collapse(tokens.slice(i + 1, end), env, lines, { name, where }) } satisfies DirectiveMeta;
     out.push(token);
     i = end;
   }

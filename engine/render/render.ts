@@ -17,6 +17,7 @@ import { createMarkdown } from './markdown.ts';
 import { formatCell } from './number-format.ts';
 import { drawFigure } from './plot-svg.ts';
 import { provenanceView, REPO_FROM_OUTPUT } from './provenance.ts';
+import { relativeToRepo } from './repo-paths.ts';
 import { loadTemplates, type Templates } from './templates.ts';
 import { ReportError, type ParsedReport } from './types.ts';
 import { lookupMetric, unknownMetric } from './values.ts';
@@ -186,7 +187,7 @@ class PageRenderer implements DirectiveRenderer {
       try {
         svg = drawFigure(id, entry.spec, view.results, FIGURE_WIDTH, this.document).html;
       } catch (error) {
-        problem = `the figure code (${entry.file}) failed on these results: ${(error as Error).message}`;
+        problem = `the figure code (${entry.file}) failed on these results: ${relativeToRepo((error as Error).message, this.report.root)}`;
       }
     } else {
       problem = this.unavailable(view);
@@ -204,7 +205,7 @@ class PageRenderer implements DirectiveRenderer {
       try {
         body = tableBody(entry.spec, entry.spec.rows(view.results));
       } catch (error) {
-        problem = `the table code (${entry.file}) failed on these results: ${(error as Error).message}`;
+        problem = `the table code (${entry.file}) failed on these results: ${relativeToRepo((error as Error).message, this.report.root)}`;
       }
     } else {
       problem = this.unavailable(view);
@@ -233,8 +234,13 @@ class PageRenderer implements DirectiveRenderer {
       origin,
       stale: view.state === 'stale',
       state: view.state,
-      provenance: provenanceView(view, id, this.input.catalog),
+      provenance: this.provenance(view, id),
     };
+  }
+
+  private provenance(view: ArtifactView, id: string) {
+    const note = provenanceView(view, id, this.input.catalog);
+    return { ...note, notes: note.notes.map((n) => relativeToRepo(n, this.report.root)) };
   }
 
   private experiments(ids: string[]): string {
@@ -258,7 +264,7 @@ class PageRenderer implements DirectiveRenderer {
   /** Why an artifact gives no results, in words for the placeholder. */
   private unavailable(view: ArtifactView): string {
     if (view.state === 'failed') {
-      return `the last run of experiment ${view.experimentId} failed: ${view.manifest?.error?.message ?? 'no error message was recorded'}`;
+      return `the last run of experiment ${view.experimentId} failed: ${relativeToRepo(view.manifest?.error?.message ?? 'no error message was recorded', this.report.root)}`;
     }
     if (view.state === 'stale') return `the stale artifact of experiment ${view.experimentId} holds no results`;
     return (

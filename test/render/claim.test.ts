@@ -137,7 +137,7 @@ describe('the claim directive in a report', () => {
     expect(body).toContain('A <span class="value is-missing claim-gap" title="translation:bleu: no artifact of experiment translation');
     expect(body).toContain('>[missing: translation:bleu]</span>');
     expect(body).toContain('>[missing: scan-scaling:crossoverForward]</span>, C');
-    expect(body).toContain('C <span class="value is-missing" title="the metric is null in the results of experiment &#39;scan-scaling&#39; (it was not computed)">[missing: scan-scaling:crossoverForward]</span>');
+    expect(body).toContain('C <span class="value is-missing" title="the metric is null in the results of experiment &#x27;scan-scaling&#x27; (it was not computed)">[missing: scan-scaling:crossoverForward]</span>');
     expect(body).not.toContain('—');
   });
 
