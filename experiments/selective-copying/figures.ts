@@ -6,16 +6,16 @@
 import * as Plot from '@observablehq/plot';
 import { defineFigure, defineTable, type CellResults, type Results, type Row } from '../../engine/contract.ts';
 import { aggregateOver, aggregateSeries } from '../metrics/aggregate.ts';
+import { chanceAccuracy } from './experiment.ts';
 
 /** Model id -> display label, as the runs recorded them, in grid order. */
 function labels(cells: readonly CellResults[]): Map<string, string> {
   return new Map(cells.map((c) => [String(c.cell.model), String(c.metrics.label)]));
 }
 
-/** Guessing a data token uniformly: 1 / (vocabulary - blank - marker). */
-function chanceAccuracy(results: Results): number {
-  const task = (results.params as { task: { vocabSize: number } }).task;
-  return 1 / (task.vocabSize - 2);
+/** Chance accuracy of the task the results were run on. */
+function chance(results: Results): number {
+  return chanceAccuracy((results.params as { task: { vocabSize: number } }).task);
 }
 
 /** Per step and model: the mean accuracy over seeds and the lowest and highest seed. */
@@ -52,7 +52,7 @@ export const figures = {
         y: { label: 'accuracy on copied tokens (%)', domain: [0, 100], percent: true, grid: true },
         color: { legend: true, domain: [...names.values()] },
         marks: [
-          Plot.ruleY([chanceAccuracy(results)], { strokeDasharray: '4,3', stroke: 'currentColor', strokeOpacity: 0.6 }),
+          Plot.ruleY([chance(results)], { strokeDasharray: '4,3', stroke: 'currentColor', strokeOpacity: 0.6 }),
           Plot.areaY(rows, { x: 'step', y1: 'min', y2: 'max', fill: 'label', fillOpacity: 0.18 }),
           Plot.line(rows, { x: 'step', y: 'mean', stroke: 'label', strokeWidth: 2 }),
           Plot.dot(rows, { x: 'step', y: 'mean', stroke: 'label', r: 2 }),
