@@ -6,7 +6,11 @@
 import * as Plot from '@observablehq/plot';
 import { defineFigure, defineTable, type CellResults, type Results, type Row } from '../../engine/contract.ts';
 import { aggregateOver, aggregateSeries } from '../metrics/aggregate.ts';
-import { chanceAccuracy } from './experiment.ts';
+import { figureStyle, isNarrow, methodColorScale, type Method } from '../figures-palette.ts';
+import { chanceAccuracy, type ModelId } from './experiment.ts';
+
+/** The colour of each model: the palette's, shared with the timing figures (Mamba blue, attention red). */
+const METHOD_OF: Record<ModelId, Method> = { mamba: 'mamba', lti: 'lti', transformer: 'attention' };
 
 /** Model id -> display label, as the runs recorded them, in grid order. */
 function labels(cells: readonly CellResults[]): Map<string, string> {
@@ -45,12 +49,13 @@ export const figures = {
       const names = labels(results.cells);
       return {
         width: ctx.width,
-        height: Math.round(ctx.width * 0.5),
+        height: Math.round(ctx.width * (isNarrow(ctx.width) ? 0.9 : 0.5)),
         marginRight: 20,
-        x: { label: 'training step', grid: true },
+        style: figureStyle,
+        x: { label: 'training step', grid: true, ticks: isNarrow(ctx.width) ? 4 : undefined },
         // percent: values are scaled by 100 before the domain applies, so the domain is in percent.
         y: { label: 'accuracy on copied tokens (%)', domain: [0, 100], percent: true, grid: true },
-        color: { legend: true, domain: [...names.values()] },
+        color: methodColorScale([...names].map(([model, label]) => [label, METHOD_OF[model as ModelId] ?? 'reference'] as const)),
         marks: [
           Plot.ruleY([chance(results)], { strokeDasharray: '4,3', stroke: 'currentColor', strokeOpacity: 0.6 }),
           Plot.areaY(rows, { x: 'step', y1: 'min', y2: 'max', fill: 'label', fillOpacity: 0.18 }),
