@@ -35,12 +35,14 @@ export function timePerTokenFigure(words: { title: string; caption: string; alt:
         x: { type: 'log', label: 'sequence length l (tokens)', grid: true, ticks: measuredTicks(rows.map((r) => Number(r.length)), panelWidth * 1.4), tickFormat: lengthTick },
         // Plain numbers: the default SI format would write 0.2 µs as "200m".
         y: { type: 'log', label: 'time per token (µs)', grid: true, tickFormat: '~g' },
-        [facet]: { label: null, domain: ['forward', 'forward+backward'] },
+        // Stacked panels are named inside their frame: an fy axis would sit to the right of a full-width panel.
+        [facet]: narrow ? { axis: null, domain: ['forward', 'forward+backward'] } : { label: null, domain: ['forward', 'forward+backward'] },
         color: methodColorScale(impls.map((impl) => [labelOf(labels, impl), labels[impl]?.method ?? 'reference'] as const)),
         marks: [
           Plot.ruleX(rows, { [facet]: 'pass', x: 'length', y1: 'usMin', y2: 'usMax', stroke: 'label', strokeOpacity: 0.6 }),
           Plot.line(rows, { [facet]: 'pass', x: 'length', y: 'usPerToken', stroke: 'label', strokeWidth: 2 }),
           Plot.dot(rows, { [facet]: 'pass', x: 'length', y: 'usPerToken', stroke: 'label', r: 2.5 }),
+          ...(narrow ? [Plot.text(['forward', 'forward+backward'], { fy: (d: string) => d, text: (d: string) => d, frameAnchor: 'top-right', dx: -4, dy: 4, fontWeight: 'bold' })] : []),
         ],
       };
     },
