@@ -34,6 +34,11 @@ export interface RenderInput {
 
 /** The width, in CSS pixels, figures are drawn at: the text column (46rem) less padding. */
 export const FIGURE_WIDTH = 688;
+/**
+ * The width of each figure's second drawing, shown instead on narrow screens (report.css): a 390 px
+ * phone less the page padding. Drawn for that width rather than scaled down, its text keeps its size.
+ */
+export const NARROW_FIGURE_WIDTH = 350;
 
 export async function renderReport(report: ParsedReport, input: RenderInput): Promise<string> {
   checkNeeds(report, input.catalog);
@@ -54,6 +59,7 @@ export async function renderReport(report: ParsedReport, input: RenderInput): Pr
     toc: tableOfContents(report, bibliography.length > 0),
     body,
     bibliography,
+    provenance: page.provenanceRecords(),
   });
 }
 
@@ -62,6 +68,8 @@ class PageRenderer implements DirectiveRenderer {
   private readonly citationNumbers = new Map<string, number>();
   private readonly itemStates: ArtifactView['state'][] = [];
   private readonly escape = escapeHtml;
+  /** Experiment id -> the figures and tables it computed, in order of first use (the provenance appendix). */
+  private readonly usedBy = new Map<string, { anchor: string; label: string }[]>();
 
   constructor(
     private readonly report: ParsedReport,
@@ -85,6 +93,7 @@ class PageRenderer implements DirectiveRenderer {
   }
 
   value(meta: ValueMeta): string {
+    this.use(meta.experimentId);
     const view = this.artifact(meta.experimentId);
     const source = `${meta.experimentId}:${meta.path}`;
     const read = this.read(meta, { experimentId: meta.experimentId, path: meta.path });
@@ -100,6 +109,7 @@ class PageRenderer implements DirectiveRenderer {
    */
   claim(meta: ClaimMeta): string {
     const { claim } = meta;
+    for (const ref of claim.refs) this.use(ref.experimentId);
     const outcome = evaluateClaim(claim, (ref) => this.read(meta, ref));
     if (outcome.kind === 'error') throw ReportError.at(meta.where, outcome.message);
     if (outcome.kind === 'gap') {
@@ -182,17 +192,19 @@ class PageRenderer implements DirectiveRenderer {
     const view = this.artifact(entry.experimentId);
     this.itemStates.push(view.state);
     let svg: string | null = null;
+    let narrowSvg: string | null = null;
     let problem: string | null = null;
     if ((view.state === 'current' || view.state === 'stale') && view.results) {
       try {
         svg = drawFigure(id, entry.spec, view.results, FIGURE_WIDTH, this.document).html;
+        narrowSvg = drawFigure(`${id}-narrow`, entry.spec, view.results, NARROW_FIGURE_WIDTH, this.document).html;
       } catch (error) {
         problem = `the figure code (${entry.file}) failed on these results: ${relativeToRepo((error as Error).message, this.report.root)}`;
       }
     } else {
       problem = this.unavailable(view);
     }
-    return this.templates.render('figure', { ...this.item('fig', id, entry, view, extra), svg, problem });
+    return this.templates.render('figure', { ...this.item('fig', id, entry, view, extra), svg, narrowSvg, problem });
   }
 
   private table(id: string, extra: string): string {
@@ -225,9 +237,11 @@ class PageRenderer implements DirectiveRenderer {
         (profile === this.input.profile ? '' : ` (this build asked for ${this.input.profile})`) +
         (data.length ? ` from ${data.join(', ')}.` : ' from generated inputs (no data set).');
     }
+    const label = this.report.labels.get(`${prefix}:${id}`)!.text;
+    this.use(entry.experimentId).push({ anchor: `${prefix}:${id}`, label });
     return {
       anchor: `${prefix}:${id}`,
-      label: this.report.labels.get(`${prefix}:${id}`)!.text,
+      label,
       title: entry.spec.title,
       caption: this.md.renderInline(entry.spec.caption, { file: entry.file, problems: [], directives: this }),
       extra,
@@ -243,11 +257,27 @@ class PageRenderer implements DirectiveRenderer {
     return { ...note, notes: note.notes.map((n) => relativeToRepo(n, this.report.root)) };
   }
 
+  /** The items of an experiment, registering it for the provenance appendix on first use. */
+  private use(experimentId: string): { anchor: string; label: string }[] {
+    if (!this.usedBy.has(experimentId)) this.usedBy.set(experimentId, []);
+    return this.usedBy.get(experimentId)!;
+  }
+
+  /** Each experiment the page draws on, once, with its full provenance (the appendix). */
+  provenanceRecords(): object[] {
+    return [...this.usedBy].map(([id, usedBy]) => {
+      const view = this.artifact(id);
+      const item = usedBy[0]?.anchor.replace(/^(fig|tbl):/, '') ?? id;
+      return { ...this.provenance(view, item), sourcePath: view.sourceFile, usedBy };
+    });
+  }
+
   private experiments(ids: string[]): string {
     const experiments = ids.map((id) => {
+      this.use(id);
       const entry = this.input.catalog.experiments.get(id)!;
       const view = this.artifact(id);
-      return { id, title: entry.title, summary: entry.summary, href: REPO_FROM_OUTPUT + entry.sourceFile, state: view.state };
+      return { id, title: entry.title, summary: entry.summary, href: `#provenance-${id}`, sourceHref: REPO_FROM_OUTPUT + entry.sourceFile, state: view.state };
     });
     return this.templates.render('experiments', { experiments });
   }
