@@ -6,14 +6,14 @@
  */
 import { JSDOM } from 'jsdom';
 import type { Token } from 'markdown-it';
-import type { ArtifactView, Catalog, CatalogEntry, FigureSpec, Profile, TableSpec } from '../contract.ts';
+import type { ArtifactView, Catalog, CatalogEntry, FigureSpec, Profile, Results, TableSpec } from '../contract.ts';
 import { formatBibliography } from './bibliography.ts';
 import { checkNeeds } from './check.ts';
 import type { CitationMeta, ContainerName, CrossRefMeta, DirectiveMeta, DirectiveRenderer, ValueMeta } from './directives.ts';
 import { katexCss } from './katex-assets.ts';
 import { createMarkdown } from './markdown.ts';
 import { formatCell } from './number-format.ts';
-import { drawFigure } from './plot-svg.ts';
+import { drawFigure, type DrawnFigure } from './plot-svg.ts';
 import { provenanceView, REPO_FROM_OUTPUT } from './provenance.ts';
 import { loadTemplates, type Templates } from './templates.ts';
 import { ReportError, type ParsedReport } from './types.ts';
@@ -27,6 +27,8 @@ export interface RenderInput {
   profile: Profile;
   /** True when the build was told not to compute: missing artifacts stay missing. */
   frozen: boolean;
+  /** Draws one figure instead of drawFigure (the preview's reuses unchanged SVG); `document` makes the jsdom window on first call. */
+  drawFigure?: (id: string, spec: FigureSpec, results: Results, width: number, document: () => Document) => DrawnFigure;
 }
 
 /** The width, in CSS pixels, figures are drawn at: the text column (46rem) less padding. */
@@ -36,7 +38,7 @@ export async function renderReport(report: ParsedReport, input: RenderInput): Pr
   checkNeeds(report, input.catalog);
   const md = createMarkdown();
   const templates = await loadTemplates();
-  const page = new PageRenderer(report, input, templates, md, new JSDOM('<!doctype html><html><body></body></html>').window.document);
+  const page = new PageRenderer(report, input, templates, md, () => new JSDOM('<!doctype html><html><body></body></html>').window.document);
   const body = report.files
     .map((file) => md.renderer.render(file.tokens, md.options, { ...file.env, directives: page }))
     .join('\n');
@@ -61,13 +63,18 @@ class PageRenderer implements DirectiveRenderer {
   private readonly citationNumbers = new Map<string, number>();
   private readonly itemStates: ArtifactView['state'][] = [];
   private readonly escape: Escape;
+  private documentOnce: Document | null = null;
+  private get document(): Document {
+    return (this.documentOnce ??= this.newDocument());
+  }
 
   constructor(
     private readonly report: ParsedReport,
     private readonly input: RenderInput,
     private readonly templates: Templates,
     private readonly md: ReturnType<typeof createMarkdown>,
-    private readonly document: Document,
+    /** Made on first use: a render whose figures all come from the preview's cache needs no jsdom window. */
+    private readonly newDocument: () => Document,
   ) {
     this.escape = md.utils.escapeHtml;
   }
@@ -154,7 +161,9 @@ class PageRenderer implements DirectiveRenderer {
     let problem: string | null = null;
     if ((view.state === 'current' || view.state === 'stale') && view.results) {
       try {
-        svg = drawFigure(id, entry.spec, view.results, FIGURE_WIDTH, this.document).html;
+        svg = this.input.drawFigure
+          ? this.input.drawFigure(id, entry.spec, view.results, FIGURE_WIDTH, () => this.document).html
+          : drawFigure(id, entry.spec, view.results, FIGURE_WIDTH, this.document).html;
       } catch (error) {
         problem = `the figure code (${entry.file}) failed on these results: ${(error as Error).message}`;
       }
