@@ -24,7 +24,7 @@ export function injectClient(html: string, version: string): string {
   // JSON in a script: '<' escaped so no value can close the element.
   const literal = (value: string): string => JSON.stringify(value).replace(/</g, '\\u003c');
   const code = SOURCE.replace('PREVIEW_VERSION, PREVIEW_EVENTS', `${literal(version)}, ${literal(EVENTS_PATH)}`);
-  const script = `<script ${CLIENT_MARKER}>\n${code}</script>\n`;
+  const script = `<script ${CLIENT_MARKER} data-version="${version.replace(/[^0-9a-z]/g, '')}">\n${code}</script>\n`;
   const at = html.lastIndexOf('</body>');
   return at < 0 ? html + script : html.slice(0, at) + script + html.slice(at);
 }
