@@ -12,6 +12,7 @@ export default defineConfig({
       'test/engine/lock.test.ts',
       'test/engine/key-golden.test.ts',
       'test/engine/plan-data.test.ts',
+      'test/engine/plan-branches.test.ts',
       'test/render/values.test.ts',
     ],
     testTimeout: 60_000,

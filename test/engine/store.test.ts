@@ -303,6 +303,24 @@ describe('removeOrphans', () => {
     expect(entries()).toEqual([...names].sort());
   });
 
+  it('leaves names that only look like its own: a prefix before the dot name, a suffix after it', () => {
+    const k = KEY.slice(0, 12);
+    const lookalikes = [
+      `x.tmp-${k}-elsewhere-12-0123456789ab`, `.tmp-${k}-elsewhere-12-0123456789ab.bak`,
+      'x.trash-elsewhere-15-0123456789ab', '.trash-elsewhere-15-0123456789ab.bak',
+      `x.lock-cccccccccccc`, `.lock-cccccccccccc.bak`,
+      `x.lock-cccccccccccc.stale-${DEAD_PID}-0123456789ab`, `.lock-cccccccccccc.stale-${DEAD_PID}-0123456789ab.bak`,
+      `notes.json.${DEAD_PID}.0123456789ab.tmp`, `.notes.json.${DEAD_PID}.0123456789ab.tmp.bak`, `.notes.json.pid.0123456789ab.tmp`,
+    ];
+    for (const name of lookalikes) {
+      const path = make(name, !name.includes('tmp-') && !name.includes('trash-'));
+      if (!name.includes('tmp-') && !name.includes('trash-')) writeFileSync(path, `${hostname()}\n${DEAD_PID}\n`);
+      old(path);
+    }
+    expect(removeOrphans(root, Date.now() + 100 * STALE_MS)).toEqual([]);
+    expect(entries()).toEqual([...lookalikes].sort());
+  });
+
   it('does nothing without a store', () => {
     expect(removeOrphans(join(root, 'nowhere'))).toEqual([]);
   });
