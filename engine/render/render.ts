@@ -6,7 +6,7 @@
  */
 import { JSDOM } from 'jsdom';
 import type { Token } from 'markdown-it';
-import type { ArtifactView, Catalog, CatalogEntry, FigureSpec, Profile, TableSpec } from '../contract.ts';
+import type { ArtifactView, Catalog, CatalogEntry, FigureSpec, Profile, Results, TableSpec } from '../contract.ts';
 import { formatBibliography } from './bibliography.ts';
 import { checkNeeds } from './check.ts';
 import { evaluateClaim, refName, type ClaimRef, type ReadValue } from './claim.ts';
@@ -15,7 +15,7 @@ import { escapeHtml } from './escape.ts';
 import { katexCss } from './katex-assets.ts';
 import { createMarkdown } from './markdown.ts';
 import { formatCell } from './number-format.ts';
-import { drawFigure } from './plot-svg.ts';
+import { drawFigure, type DrawnFigure } from './plot-svg.ts';
 import { provenanceView, REPO_FROM_OUTPUT } from './provenance.ts';
 import { relativeToRepo } from './repo-paths.ts';
 import { loadTemplates, type Templates } from './templates.ts';
@@ -30,16 +30,23 @@ export interface RenderInput {
   profile: Profile;
   /** True when the build was told not to compute: missing artifacts stay missing. */
   frozen: boolean;
+  /** Draws one figure instead of drawFigure (the preview's reuses unchanged SVG); `document` makes the jsdom window on first call. */
+  drawFigure?: (id: string, spec: FigureSpec, results: Results, width: number, document: () => Document) => DrawnFigure;
 }
 
 /** The width, in CSS pixels, figures are drawn at: the text column (46rem) less padding. */
 export const FIGURE_WIDTH = 688;
+/**
+ * The width of each figure's second drawing, shown instead on narrow screens (report.css): a 390 px
+ * phone less the page padding. Drawn for that width rather than scaled down, its text keeps its size.
+ */
+export const NARROW_FIGURE_WIDTH = 350;
 
 export async function renderReport(report: ParsedReport, input: RenderInput): Promise<string> {
   checkNeeds(report, input.catalog);
   const md = createMarkdown();
   const templates = await loadTemplates();
-  const page = new PageRenderer(report, input, templates, md, new JSDOM('<!doctype html><html><body></body></html>').window.document);
+  const page = new PageRenderer(report, input, templates, md, () => new JSDOM('<!doctype html><html><body></body></html>').window.document);
   const body = report.files
     .map((file) => md.renderer.render(file.tokens, md.options, { ...file.env, directives: page }))
     .join('\n');
@@ -54,6 +61,7 @@ export async function renderReport(report: ParsedReport, input: RenderInput): Pr
     toc: tableOfContents(report, bibliography.length > 0),
     body,
     bibliography,
+    provenance: page.provenanceRecords(),
   });
 }
 
@@ -62,13 +70,20 @@ class PageRenderer implements DirectiveRenderer {
   private readonly citationNumbers = new Map<string, number>();
   private readonly itemStates: ArtifactView['state'][] = [];
   private readonly escape = escapeHtml;
+  /** Experiment id -> the figures and tables it computed, in order of first use (the provenance appendix). */
+  private readonly usedBy = new Map<string, { anchor: string; label: string }[]>();
+  private documentOnce: Document | null = null;
+  private get document(): Document {
+    return (this.documentOnce ??= this.newDocument());
+  }
 
   constructor(
     private readonly report: ParsedReport,
     private readonly input: RenderInput,
     private readonly templates: Templates,
     private readonly md: ReturnType<typeof createMarkdown>,
-    private readonly document: Document,
+    /** Made on first use: a render whose figures all come from the preview's cache needs no jsdom window. */
+    private readonly newDocument: () => Document,
   ) {}
 
   container(name: ContainerName, meta: DirectiveMeta, innerHtml: string): string {
@@ -85,6 +100,7 @@ class PageRenderer implements DirectiveRenderer {
   }
 
   value(meta: ValueMeta): string {
+    this.use(meta.experimentId);
     const view = this.artifact(meta.experimentId);
     const source = `${meta.experimentId}:${meta.path}`;
     const read = this.read(meta, { experimentId: meta.experimentId, path: meta.path });
@@ -100,6 +116,7 @@ class PageRenderer implements DirectiveRenderer {
    */
   claim(meta: ClaimMeta): string {
     const { claim } = meta;
+    for (const ref of claim.refs) this.use(ref.experimentId);
     const outcome = evaluateClaim(claim, (ref) => this.read(meta, ref));
     if (outcome.kind === 'error') throw ReportError.at(meta.where, outcome.message);
     if (outcome.kind === 'gap') {
@@ -182,17 +199,23 @@ class PageRenderer implements DirectiveRenderer {
     const view = this.artifact(entry.experimentId);
     this.itemStates.push(view.state);
     let svg: string | null = null;
+    let narrowSvg: string | null = null;
     let problem: string | null = null;
     if ((view.state === 'current' || view.state === 'stale') && view.results) {
       try {
-        svg = drawFigure(id, entry.spec, view.results, FIGURE_WIDTH, this.document).html;
+        const draw = (figureId: string, width: number) =>
+          this.input.drawFigure
+            ? this.input.drawFigure(figureId, entry.spec, view.results!, width, () => this.document).html
+            : drawFigure(figureId, entry.spec, view.results!, width, this.document).html;
+        svg = draw(id, FIGURE_WIDTH);
+        narrowSvg = draw(`${id}-narrow`, NARROW_FIGURE_WIDTH);
       } catch (error) {
         problem = `the figure code (${entry.file}) failed on these results: ${relativeToRepo((error as Error).message, this.report.root)}`;
       }
     } else {
       problem = this.unavailable(view);
     }
-    return this.templates.render('figure', { ...this.item('fig', id, entry, view, extra), svg, problem });
+    return this.templates.render('figure', { ...this.item('fig', id, entry, view, extra), svg, narrowSvg, problem });
   }
 
   private table(id: string, extra: string): string {
@@ -225,9 +248,11 @@ class PageRenderer implements DirectiveRenderer {
         (profile === this.input.profile ? '' : ` (this build asked for ${this.input.profile})`) +
         (data.length ? ` from ${data.join(', ')}.` : ' from generated inputs (no data set).');
     }
+    const label = this.report.labels.get(`${prefix}:${id}`)!.text;
+    this.use(entry.experimentId).push({ anchor: `${prefix}:${id}`, label });
     return {
       anchor: `${prefix}:${id}`,
-      label: this.report.labels.get(`${prefix}:${id}`)!.text,
+      label,
       title: entry.spec.title,
       caption: this.md.renderInline(entry.spec.caption, { file: entry.file, problems: [], directives: this }),
       extra,
@@ -243,11 +268,27 @@ class PageRenderer implements DirectiveRenderer {
     return { ...note, notes: note.notes.map((n) => relativeToRepo(n, this.report.root)) };
   }
 
+  /** The items of an experiment, registering it for the provenance appendix on first use. */
+  private use(experimentId: string): { anchor: string; label: string }[] {
+    if (!this.usedBy.has(experimentId)) this.usedBy.set(experimentId, []);
+    return this.usedBy.get(experimentId)!;
+  }
+
+  /** Each experiment the page draws on, once, with its full provenance (the appendix). */
+  provenanceRecords(): object[] {
+    return [...this.usedBy].map(([id, usedBy]) => {
+      const view = this.artifact(id);
+      const item = usedBy[0]?.anchor.replace(/^(fig|tbl):/, '') ?? id;
+      return { ...this.provenance(view, item), sourcePath: view.sourceFile, usedBy };
+    });
+  }
+
   private experiments(ids: string[]): string {
     const experiments = ids.map((id) => {
+      this.use(id);
       const entry = this.input.catalog.experiments.get(id)!;
       const view = this.artifact(id);
-      return { id, title: entry.title, summary: entry.summary, href: REPO_FROM_OUTPUT + entry.sourceFile, state: view.state };
+      return { id, title: entry.title, summary: entry.summary, href: `#provenance-${id}`, sourceHref: REPO_FROM_OUTPUT + entry.sourceFile, state: view.state };
     });
     return this.templates.render('experiments', { experiments });
   }
