@@ -221,7 +221,7 @@ const ELEMENTS = new Set(
 );
 const URL_ATTRIBUTES = ['href', 'src', 'xlink:href', 'action', 'formaction', 'poster', 'data', 'srcset'];
 
-function pageProblems(html: string, templateScript: string): string[] {
+function pageProblems(html: string): string[] {
   const problems: string[] = [];
   const document = new JSDOM(html).window.document;
   for (const element of document.querySelectorAll('*')) {
@@ -237,8 +237,8 @@ function pageProblems(html: string, templateScript: string): string[] {
       }
     }
   }
-  const scripts = [...document.querySelectorAll('script')];
-  if (scripts.length !== 1 || scripts[0]!.textContent !== templateScript) problems.push('a script other than the template one');
+  const scripts = [...document.querySelectorAll('script')].map((s) => s.textContent ?? '');
+  if (JSON.stringify(scripts) !== JSON.stringify(templateScripts)) problems.push('a script other than the template\'s');
   if (!html.endsWith('</html>\n')) problems.push('the page is not complete');
   return problems;
 }
@@ -254,14 +254,15 @@ function errorProblems(error: unknown): string[] {
   return problems;
 }
 
-let templateScript = '';
+/** The scripts the page template itself carries (possibly none): the only ones a page may have. */
+let templateScripts: string[] = [];
 let counted = { cases: 0, built: 0, refused: 0, slowestMs: 0 };
 
 beforeAll(async () => {
   // A full render first, so that no case is charged for loading Plot, KaTeX and citation-js.
   const root = await writeReport({ 'index.md': INDEX, '01-scan.md': SECTION_ONE, '02-copy.md': SECTION_TWO });
   const html = await renderReport(await readReport(root), { catalog: catalog(), artifacts: artifacts(), profile: 'local', frozen: false });
-  templateScript = new JSDOM(html).window.document.querySelector('script')!.textContent!;
+  templateScripts = [...new JSDOM(html).window.document.querySelectorAll('script')].map((s) => s.textContent ?? '');
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -276,7 +277,7 @@ async function buildCase(c: ReportCase): Promise<void> {
     const report = await readReport(root);
     checkNeeds(report, cat);
     const html = await renderReport(report, { catalog: cat, artifacts: views(c), profile: 'local', frozen: false });
-    problems = pageProblems(html, templateScript);
+    problems = pageProblems(html);
     counted.built++;
   } catch (error) {
     problems = errorProblems(error);
