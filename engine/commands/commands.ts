@@ -28,7 +28,7 @@ import { recordRender, renderIsCurrent, renderKey } from '../report/render-cache
 import { loadRenderer } from '../report/renderer.ts';
 import { reportInputs, reportSource, type ReportInputs, type ReportSource } from '../report/inputs.ts';
 import { openSession, planInSession, type Session } from './session.ts';
-import { listArtifacts, newestArtifact, removeOrphans } from '../store/store.ts';
+import { artifactDir, listArtifacts, newestArtifact, removeOrphans } from '../store/store.ts';
 import { artifactView, artifactViews, currentKeyOf } from '../report/views.ts';
 import { localExecutor } from '../run/executors/local.ts';
 import { resolveBackendOnNode, slurmExecutor, slurmSettings } from '../run/executors/slurm.ts';
@@ -247,6 +247,8 @@ async function notCurrentReason(session: Session, entry: PlanEntry, options: Com
   if (entry.status === 'invalid') return `its key cannot be computed: ${entry.error.split('\n')[0]}`;
   if (entry.status === 'unavailable') return `data unavailable: ${entry.unavailable.join(', ')}`;
   if (entry.failure) return `the current key's run failed (${entry.failure.error?.message ?? 'unknown error'})`;
+  // An artifact folder of the current key that fails verification (an edited, truncated or deleted manifest.json) is corrupt, not "never built".
+  if (entry.rejected) return `corrupt: ${repoPath(session.root, artifactDir(session.root, entry.experimentId, entry.key))}: ${entry.rejected}; \`make report\` recomputes it`;
   const sameCell = (m: Manifest) => canonicalJson(m.components.cell ?? null) === canonicalJson(entry.cell ?? null);
   const found = await newestArtifact(session.root, entry.experimentId, options.profile, session.fingerprints, () => {}, sameCell);
   const newest = found && found.manifest.components.profile === options.profile ? found : null;

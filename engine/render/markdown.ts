@@ -12,6 +12,9 @@ import { reportDirectives } from './directives.ts';
 
 export function createMarkdown(): Markdown {
   const md = new MarkdownIt({ html: false, typographer: true, linkify: false });
+  md.validateLink = safeLink;
+  // Figures come from figures.ts; an image in the prose would load from outside the self-contained page.
+  md.disable('image');
   // Headings take `{#sec:label}` and `{.unnumbered}`; nothing else, so text in braces stays text.
   md.use(attrs, { allowedAttributes: ['id', 'class'] });
   // Headings without an explicit id get a slug; ids stay unique across files through a shared env entry.
@@ -33,3 +36,13 @@ const loaded = markdownItKatex as unknown as KatexPlugin | { default: KatexPlugi
 const katexPlugin: KatexPlugin = typeof loaded === 'function' ? loaded : loaded.default;
 
 export { katex };
+
+/**
+ * Links go to the web (http, https, mailto), to an anchor, or into the repository (a relative path);
+ * any other scheme (javascript:, data:, file:, vbscript:) is not made a link. Browsers ignore
+ * control characters and blanks inside a scheme, so they are ignored here too.
+ */
+export function safeLink(url: string): boolean {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url.replace(/[\u0000-\u0020\u007f]+/g, ''));
+  return !scheme || ['http', 'https', 'mailto'].includes(scheme[1]!.toLowerCase());
+}

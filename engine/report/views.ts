@@ -48,6 +48,7 @@ async function entryView(root: string, entry: PlanEntry, profile: Profile, finge
   if (entry.status === 'invalid') notes.push(entry.error.split('\n')[0]!);
   if (entry.status === 'unavailable') notes.push(`data unavailable: ${entry.unavailable.join(', ')}`);
   if (entry.status === 'miss' && entry.needsBackend) notes.push(refreshOn(entry.needsBackend, entry.experimentId, profile));
+  if (entry.status === 'miss' && entry.rejected) notes.push(`the artifact of the current key is corrupt, so it is not shown: ${entry.rejected}`);
   if (entry.status === 'miss' && entry.failure) notes.push(`the run of the current key failed: ${entry.failure.error?.message ?? 'unknown error'}`);
   if (newest && entry.status !== 'invalid') notes.push(...explainChange(newest.manifest.components, entry.components));
   const state = entry.status === 'miss' && entry.failure ? 'failed' : newest ? 'stale' : 'missing';

@@ -86,7 +86,7 @@ describe('build', () => {
     expect(result.counts).toMatchObject({ failed: 1, cached: 1 });
     expect(result.text).toMatch(/FAILED failing: deliberate failure: boom/);
     expect(result.text).toMatch(/log: artifacts\/failing\/failed-[0-9a-f]{12}\.log/);
-    expect(result.text).toMatch(/before it, the log says: .*\[info\] about to fail/);
+    expect(result.text).toMatch(/; before it, the log says: \[info\] about to fail\. DEBUG=1 shows the stack frames\./);
     expect(artifactsOf('failing').sort()).toEqual([expect.stringMatching(/^failed-[0-9a-f]{12}\.json$/), expect.stringMatching(/^failed-[0-9a-f]{12}\.log$/)].sort());
     const failure = JSON.parse(readFileSync(join(project.root, 'artifacts', 'failing', artifactsOf('failing').find((f) => f.endsWith('.json'))!), 'utf8'));
     expect(failure).toMatchObject({ status: 'failed', error: { message: 'deliberate failure: boom' }, files: {} });

@@ -10,6 +10,13 @@ let html: string;
 const render = (views = artifacts(), options: { frozen?: boolean } = {}, parsed = report) =>
   renderReport(parsed, { catalog: catalog(), artifacts: views, profile: 'local', frozen: options.frozen ?? false });
 
+/** The full provenance record of one experiment, in the appendix. */
+function record(page: string, experimentId: string): string {
+  const start = page.indexOf(`<section class="provenance-record" id="provenance-${experimentId}"`);
+  expect(start).toBeGreaterThan(0);
+  return page.slice(start, page.indexOf('</section>', start));
+}
+
 /** The HTML of one figure or table element, by anchor. */
 function item(page: string, anchor: string): string {
   const start = page.indexOf(`id="${anchor}"`);
@@ -64,8 +71,9 @@ describe('renderReport', () => {
   it('shows a stale badge with the refresh command only under stale artifacts', () => {
     const stale = item(html, 'fig:copy-accuracy');
     expect(stale).toContain('<strong class="badge">stale</strong>');
-    expect(stale).toContain(`its key <code>${KEYS.copy.slice(0, 12)}</code>, now <code>${KEYS.copyNow.slice(0, 12)}</code>`);
     expect(stale).toContain('Refresh with <code>make figure FIG=copy-accuracy</code>');
+    // The keys are in the experiment's full record, in the appendix.
+    expect(record(html, 'selective-copying')).toContain(`its key <code>${KEYS.copy.slice(0, 12)}</code>, now <code>${KEYS.copyNow.slice(0, 12)}</code>`);
     expect(item(html, 'fig:scan-time-per-token')).not.toContain('class="badge"');
   });
 
@@ -73,12 +81,14 @@ describe('renderReport', () => {
     for (const anchor of ['fig:scan-time-per-token', 'fig:scan-speedup', 'fig:scan-clipped', 'tbl:scan-crossover', 'fig:copy-accuracy', 'fig:copy-final', 'tbl:copy-summary']) {
       expect(item(html, anchor)).toContain('class="provenance"');
     }
-    const note = item(html, 'fig:scan-time-per-token');
-    expect(note).toContain('<a href="../experiments/scan-scaling/experiment.ts">scan-scaling</a>');
+    const line = item(html, 'fig:scan-time-per-token');
+    expect(line).toContain('Computed by <a href="#provenance-scan-scaling"><code>scan-scaling</code></a>');
+    expect(line).toContain('key <code>3fa2c1d9e0b4</code>');
+    expect(line).toContain('commit <code>c8b7ec6+dirty</code>');
+    const note = record(html, 'scan-scaling');
+    expect(note).toContain('<a href="../experiments/scan-scaling/experiment.ts">');
     expect(note).toContain(`<a href="../artifacts/scan-scaling/${KEYS.scan}/manifest.json">manifest.json</a>`);
-    expect(note).toContain('key <code>3fa2c1d9e0b4</code>');
-    expect(note).toContain('commit <code>c8b7ec6+dirty</code>');
-    expect(note).toContain('<tr><th scope="row"><code>model.dModel</code></th><td><code>64</code></td></tr>');
+    expect(note).toContain('<span class="param"><code>model.dModel</code> = <code>64</code></span>');
     expect(note).toMatch(/digest <code>[0-9a-f]{12}<\/code>, seeds 1, 2/);
     expect(note).toContain('gettext-en-fr: <code title="data/gettext/en-fr.tsv">dddddddddddd</code>');
     expect(note).toContain('2024-11-29 10:14 UTC, took 3 min 12 s');

@@ -35,7 +35,7 @@ describe('report/', () => {
       'IV Conclusion',
     ]);
     const experiments = report.needs.filter((n) => n.kind === 'experiment').map((n) => (n.kind === 'experiment' ? n.id : ''));
-    expect(experiments).toEqual(['scan-scaling', 'scan-scaling-gpu', 'selective-copying']);
+    expect(experiments).toEqual(['mamba-block', 'scan-scaling', 'scan-scaling-gpu', 'selective-copying']);
     const checked = catalogOf(report.needs);
     expect(() => checkNeeds(report, checked)).not.toThrow();
     const html = await renderReport(report, { catalog: checked, artifacts: new Map(), profile: 'local', frozen: true });
