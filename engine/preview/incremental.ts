@@ -119,6 +119,6 @@ export class IncrementalRender {
    */
   private async importFigures(file: string): Promise<FiguresModule> {
     const hash = this.session!.index.figuresGraphs.get(repoPath(this.settings.root, file))?.hash ?? '';
-    return (await import(`${pathToFileURL(file).href}?v=${hash.slice(0, 16)}`)) as FiguresModule;
+    return (await import(`${pathToFileURL(file).href}?fingerprint=${hash.slice(0, 16)}`)) as FiguresModule;
   }
 }
