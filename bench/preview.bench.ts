@@ -30,7 +30,7 @@ const latencies: number[] = [];
 const renders: number[] = [];
 const work: string[] = [];
 try {
-  await preview.waitFor(/first render: rendered/);
+  await preview.waitFor(/first render: rendered/, 0, 120_000);
   const page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
   await page.goto(preview.url);
   await page.waitForSelector('main h2');

@@ -1,10 +1,10 @@
 /**
- * The preview's figure cache: a drawn figure's SVG kept under (figure id, width, the artifact its results
- * came from, the fingerprint of its figures.ts), so a re-render after an edit of the text draws only the
+ * The preview's figure cache: a drawn figure's SVG kept under (the id it is drawn as, width, the artifact
+ * its results came from, the fingerprint of its figures.ts), so a re-render after an edit of the text draws only the
  * figures whose results or code changed. Drawing in jsdom is most of a render's time; the SVG depends on
  * nothing else (plot-svg.ts renames Plot's counters, so a reused SVG is byte-identical to a redrawn one).
  */
-import type { ArtifactView, Results } from '../contract.ts';
+import type { ArtifactView, FigureSpec, Results } from '../contract.ts';
 import type { RenderInput } from '../render/render.ts';
 import { canonicalJson, sha256 } from '../files/hash.ts';
 import { drawFigure, type DrawnFigure } from '../render/plot-svg.ts';
@@ -30,8 +30,8 @@ export class FigureCache {
   drawn = 0;
   reused = 0;
 
-  /** `figuresHash(figureId)`: the fingerprint of the figures.ts that defines the figure (its import graph). */
-  constructor(private readonly figuresHash: (figureId: string) => string | undefined) {}
+  /** `figuresHash(spec)`: the fingerprint of the figures.ts that defines the figure (its import graph). */
+  constructor(private readonly figuresHash: (spec: FigureSpec) => string | undefined) {}
 
   /** Remembers which artifact each view's results were read from. */
   noteViews(views: Map<string, ArtifactView>): void {
@@ -52,7 +52,7 @@ export class FigureCache {
   /** drawFigure, answered from the cache when nothing it depends on changed. */
   readonly draw: NonNullable<RenderInput['drawFigure']> = (id, spec, results, width, document) => {
     const artifact = this.artifacts.get(results);
-    const code = this.figuresHash(id);
+    const code = this.figuresHash(spec);
     if (artifact === undefined || code === undefined) {
       this.drawn++;
       return drawFigure(id, spec, results, width, document());

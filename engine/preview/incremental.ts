@@ -6,7 +6,7 @@
  * shown as such, with the command that refreshes them.
  */
 import { pathToFileURL } from 'node:url';
-import type { ArtifactView, Catalog, FiguresModule, Profile } from '../contract.ts';
+import type { ArtifactView, Catalog, FigureSpec, FiguresModule, Profile } from '../contract.ts';
 import type { BackendName } from '../contract.ts';
 import type { BackendRequest } from '../plan/backend.ts';
 import { loadCatalogIndex } from '../plan/catalog.ts';
@@ -48,12 +48,11 @@ export class IncrementalRender {
   /** Changes not yet rendered successfully: a failed render retries them all next time. */
   private pending: Changes = allChanged();
   private readonly figures: FigureCache;
+  /** Each figure spec of the catalog -> the fingerprint of the figures.ts it came from. */
+  private specFingerprints = new WeakMap<FigureSpec, string>();
 
   constructor(private readonly settings: PreviewSettings) {
-    this.figures = new FigureCache((id) => {
-      const file = this.catalog?.figures.get(id)?.file;
-      return file ? this.session?.index.figuresGraphs.get(file)?.hash : undefined;
-    });
+    this.figures = new FigureCache((spec) => this.specFingerprints.get(spec));
   }
 
   /** Render after `changes` (the first call renders everything). */
@@ -90,7 +89,14 @@ export class IncrementalRender {
     }
     const session = this.session;
     if (session.index.errors.length > 0) throw new Error(session.index.errors.join('\n'));
-    if (indexChanged || !this.catalog) this.catalog = await loadCatalog(root, session.index, (file) => this.importFigures(file));
+    if (indexChanged || !this.catalog) {
+      this.catalog = await loadCatalog(root, session.index, (file) => this.importFigures(file));
+      this.specFingerprints = new WeakMap();
+      for (const entry of this.catalog.figures.values()) {
+        const hash = session.index.figuresGraphs.get(entry.file)?.hash;
+        if (hash) this.specFingerprints.set(entry.spec, hash);
+      }
+    }
     if (changes.report || !this.parsed) this.parsed = await readReport(root);
     const parsed = this.parsed;
     checkNeeds(parsed, this.catalog);
@@ -119,6 +125,6 @@ export class IncrementalRender {
    */
   private async importFigures(file: string): Promise<FiguresModule> {
     const hash = this.session!.index.figuresGraphs.get(repoPath(this.settings.root, file))?.hash ?? '';
-    return (await import(`${pathToFileURL(file).href}?v=${hash.slice(0, 16)}`)) as FiguresModule;
+    return (await import(`${pathToFileURL(file).href}?fingerprint=${hash.slice(0, 16)}`)) as FiguresModule;
   }
 }

@@ -5,7 +5,8 @@
  * happens here, before anything is rendered.
  */
 import type { Token } from 'markdown-it';
-import katex from 'katex';
+// Formulas are checked through the same remembered KaTeX the page is rendered with (markdown.ts).
+import { rememberedKatex as katex } from './markdown.ts';
 import { metaOf, type CitationMeta, type ClaimMeta, type CrossRefMeta, type DirectiveMeta, type ParseProblem, type ValueMeta } from './directives.ts';
 import { blockPosition } from './source-position.ts';
 import type { CitationUse, CrossRefUse, Heading, LabelTarget, Need, ParsedFile, SourcePos } from './types.ts';

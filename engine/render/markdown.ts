@@ -22,10 +22,30 @@ export function createMarkdown(): Markdown {
   md.use(footnote);
   // The plugin bundles an older KaTeX; this project's KaTeX is passed in so that the HTML matches the
   // CSS and fonts that are inlined. Its type differs from the plugin's declared one only in version.
-  md.use(katexPlugin, { katex: katex as never, throwOnError: false });
+  md.use(katexPlugin, { katex: rememberedKatex as never, throwOnError: false });
   md.use(reportDirectives);
   return md;
 }
+
+/**
+ * KaTeX with each formula's HTML remembered (by its source and the two options this configuration
+ * sets): the output is a pure function of them, and the live preview renders the same formulas after
+ * every edit. Bounded, so a long session cannot grow it without end.
+ */
+const formulas = new Map<string, string>();
+export const rememberedKatex = {
+  ...katex,
+  renderToString(tex: string, options: { displayMode?: boolean; throwOnError?: boolean } = {}): string {
+    const key = JSON.stringify([tex, Boolean(options.displayMode), options.throwOnError !== false]);
+    let html = formulas.get(key);
+    if (html === undefined) {
+      html = katex.renderToString(tex, options);
+      if (formulas.size >= 10_000) formulas.clear();
+      formulas.set(key, html);
+    }
+    return html;
+  },
+};
 
 /**
  * The plugin is CommonJS with an `exports.default`; depending on the loader's interop (Node ESM,
