@@ -3,8 +3,8 @@
  * the CPU, and SS2D's four-direction scan as one stacked call against four separate calls. Every
  * ratio is measured in this one run:
  * - training and inference images/s of the local profile's models at its input shape (Fashion-MNIST
- *   padded to 32x32x1, 10 classes, batch 64): the small MedMamba and the ResNet baseline at the
- *   width whose parameter count matches it (fitResnetWidth); one Adam step (loss read back) and one
+ *   padded to 32x32x1, 10 classes, batch 128): the small MedMamba and the ResNet baseline as the
+ *   experiment builds them (modelConfigs: the width whose parameter count matches); one Adam step (loss read back) and one
  *   evaluation forward (logits read back). The same shapes in PyTorch (bench/peers/medmamba_peer.py,
  *   2 threads, its BLAS printed), whose selective scan is a plain PyTorch loop over the sequence:
  *   the MedMamba ratio compares our fused scan with that loop, not with mamba_ssm's CUDA kernel;
@@ -24,14 +24,15 @@ import { setupBackend } from '../kernels/backend/index.ts';
 import * as tf from '../kernels/tf.ts';
 import type { ImageClassifier } from '../experiments/models/image-classifier.ts';
 import { crossEntropy } from '../experiments/models/layers.ts';
-import { MedMamba, medmambaConfig, medmambaParams, MEDMAMBA_VARIANTS, ss2dDims, ss2dScan, type DirectionScan, type DirectionWeights } from '../experiments/models/medmamba.ts';
-import { fitResnetWidth, ResNet, resnetParams, type ResNetConfig } from '../experiments/models/resnet.ts';
+import { MedMamba, MEDMAMBA_VARIANTS, ss2dDims, ss2dScan, type DirectionScan, type DirectionWeights } from '../experiments/models/medmamba.ts';
+import { ResNet, resnetParams } from '../experiments/models/resnet.ts';
+import imageExperiment, { modelConfigs } from '../experiments/image-classification/experiment.ts';
 import { Rng } from '../experiments/models/rng.ts';
 import { Adam, trainStep } from '../experiments/models/train.ts';
 import { measure, type Timing } from './timing.ts';
 
 const OUT_FILE = 'build/bench/medmamba.json';
-const BATCH = 64;
+const BATCH = 128; // the local profile's batch
 const SIDE = 32; // Fashion-MNIST's 28 padded to a multiple of 32
 const CLASSES = 10;
 const IN_CHANS = 1;
@@ -43,14 +44,10 @@ const PEER_THREADS = 2;
 const loadBefore = loadavg()[0]!;
 await setupBackend('wasm');
 
-const mmConfig = medmambaConfig({ variant: 'small', numClasses: CLASSES, inChans: IN_CHANS });
-const blocks = [1, 1, 1, 1] as const;
-const resnetConfig: ResNetConfig = {
-  inChans: IN_CHANS,
-  numClasses: CLASSES,
-  blocks,
-  width: fitResnetWidth(medmambaParams(mmConfig), { inChans: IN_CHANS, numClasses: CLASSES, blocks }),
-};
+// The local profile's two models, as the experiment builds them (the ResNet's width fitted to MedMamba's count).
+const localParams = imageExperiment.paramsSchema.parse(imageExperiment.profiles.local);
+const { medmamba: mmConfig, resnet: resnetConfig } = modelConfigs(localParams, { inChans: IN_CHANS, numClasses: CLASSES });
+const blocks = resnetConfig.blocks;
 
 // ---------------------------------------------------------------------------------------------
 // Training and inference
@@ -166,7 +163,7 @@ function pytorchPeer(): PeerResult | string {
     inChans: IN_CHANS,
     numClasses: CLASSES,
     medmamba: { depths: mmConfig.depths, dims: mmConfig.dims },
-    resnet: { width: resnetConfig.width, blocks: resnetConfig.blocks },
+    resnet: { width: resnetConfig.width, blocks: resnetConfig.blocks, stemStride: resnetConfig.stemStride ?? 1 },
   };
   try {
     const raw = execFileSync(python, ['bench/peers/medmamba_peer.py', JSON.stringify(config), String(PEER_WARMUP), String(PEER_REPEATS), String(PEER_THREADS)], {
@@ -193,7 +190,7 @@ const x = (r: number | null) => (r == null ? '-' : `${r.toFixed(2)}x`);
 console.log(`\nmedmamba bench (${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores; load average ${loadBefore.toFixed(1)} -> ${loadAfter.toFixed(1)})`);
 console.log(
   `models at ${SIDE}x${SIDE}x${IN_CHANS}, ${CLASSES} classes, batch ${BATCH}: MedMamba small (depths ${mmConfig.depths}, dims ${mmConfig.dims}, ` +
-    `${ours.medmamba.params} weights) and ResNet width ${resnetConfig.width}, blocks ${blocks} (${resnetParams(resnetConfig)} weights)`,
+    `${ours.medmamba.params} weights) and ResNet width ${resnetConfig.width}, blocks ${blocks}, stem stride ${resnetConfig.stemStride ?? 1} (${resnetParams(resnetConfig)} weights)`,
 );
 console.log('\nimages/s (wall; CPU-time figure in brackets)   tfjs wasm            PyTorch              tfjs / PyTorch (wall, CPU)');
 const ratios: Record<string, Record<string, number | null>> = {};

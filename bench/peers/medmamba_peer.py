@@ -8,7 +8,7 @@ Models (as experiments/models/medmamba.ts and resnet.ts):
             x_proj, dt_proj, A_log, D, scanned together over the 4e stacked channels.
             NB: the selective scan here is a plain PyTorch loop over the sequence (selective_scan_ref's
             recurrence), not mamba_ssm's CUDA kernel, which has no CPU version.
-  resnet:   CIFAR-style ResNet of BasicBlocks (3x3 stem, no max-pool), widths w, 2w, 4w, 8w.
+  resnet:   CIFAR-style ResNet of BasicBlocks (3x3 stem of stride 1 or 2, no max-pool), widths w, 2w, 4w, 8w.
 Loss: softmax cross-entropy; optimiser torch.optim.Adam(lr 1e-4).
 Usage: /usr/bin/python3 medmamba_peer.py '<json config>' warmup repeats threads
 -> prints the BLAS and thread lines to stderr and one JSON object on the last stdout line.
@@ -149,9 +149,9 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, in_chans, classes, width, blocks):
+    def __init__(self, in_chans, classes, width, blocks, stem_stride=1):
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(in_chans, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU())
+        self.stem = nn.Sequential(nn.Conv2d(in_chans, width, 3, stem_stride, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU())
         layers, cin = [], width
         for i, nb in enumerate(blocks):
             for j in range(nb):
@@ -223,7 +223,7 @@ def main():
     mm = cfg["medmamba"]
     out["medmamba"] = measure(VSSM(chans, classes, mm["depths"], mm["dims"]), x, y, warmup, repeats)
     rn = cfg["resnet"]
-    out["resnet"] = measure(ResNet(chans, classes, rn["width"], rn["blocks"]), x, y, warmup, repeats)
+    out["resnet"] = measure(ResNet(chans, classes, rn["width"], rn["blocks"], rn.get("stemStride", 1)), x, y, warmup, repeats)
     print(json.dumps(out))
 
 

@@ -52,7 +52,7 @@ export const figures = {
   'image-accuracy': defineFigure({
     title: 'Image classification: accuracy per epoch, MedMamba and the ResNet baseline',
     caption:
-      'Accuracy per training epoch on the test set (solid) and on the validation images held out from the training set (dashed), for MedMamba and a ResNet of about the same parameter count trained with the same recipe on the same images; one panel per data set. Lines are the mean over seeds; the band spans the lowest to the highest seed on the test set. Inputs whose side is not a multiple of 32 are zero-padded (Fashion-MNIST: 28x28 to 32x32, 2 pixels on every side), for both models.',
+      'Accuracy per training epoch on the test set (solid) and on the validation images held out from the training set (dashed), for MedMamba and a ResNet of about the same parameter count trained with the same recipe on the same images; one panel per data set. Lines are the mean over seeds; the band spans the lowest to the highest seed on the test set. Inputs whose side is not a multiple of 32 are zero-padded (Fashion-MNIST: 28x28 to 32x32, 2 pixels on every side), for both models. The local profile trains on a seeded subset of Fashion-MNIST\'s training images (20,000 of the 57,000 left after the validation split) to fit its CPU budget; the test set is the full 10,000.',
     alt: 'Line charts, one panel per data set, of accuracy against training epoch: for each of the two models a solid line (test accuracy, mean over seeds) inside a shaded band from its worst to its best seed, and a dashed line (validation accuracy).',
     plot(results, ctx) {
       const rows = epochRows(results);
@@ -128,6 +128,8 @@ export function summaryRows(results: Results): Row[] {
       model: label(c),
       source: 'this edition',
       parameters: Number(c.metrics.parameters),
+      trainImages: Number(c.metrics.trainImages),
+      epochs: Number(c.metrics.epochsRun),
       seeds: best.get(key)?.n ?? null,
       best: best.get(key)?.mean ?? null,
       bestEpoch: bestEpoch.get(key)?.mean ?? null,
@@ -139,7 +141,7 @@ export function summaryRows(results: Results): Row[] {
       wallSeconds: wall.get(key)?.mean ?? null,
     });
   }
-  const empty = { parameters: null, seeds: null, bestEpoch: null, selected: null, selectedStd: null, majority: null, balanced: null, auc: null, wallSeconds: null };
+  const empty = { trainImages: null, epochs: null, parameters: null, seeds: null, bestEpoch: null, selected: null, selectedStd: null, majority: null, balanced: null, auc: null, wallSeconds: null };
   for (const r of REPORTED) {
     rows.push({ ...empty, dataset: datasetLabel(r.dataset), model: 'MedMamba-T', source: 'original study, reported', best: r.accuracy, bestEpoch: r.epoch, seeds: 1 });
     rows.push({ ...empty, dataset: datasetLabel(r.dataset), model: r.sota.model, source: 'state of the art quoted by the original', best: r.sota.accuracy });
@@ -151,12 +153,14 @@ export const tables = {
   'image-accuracy-summary': defineTable({
     title: 'Image classification: best-on-test and validation-chosen accuracy',
     caption:
-      "Per data set and model: the best test accuracy over all epochs and its epoch (how the original study reported, choosing the epoch on the test set), and the test accuracy at the epoch with the best validation accuracy (chosen on images held out from the training set: the number a reader can rely on), as means over seeds with the sample standard deviation of the latter; the majority-class rate of the test set (always answering the training set's largest class); for two-class data the balanced accuracy and ROC AUC at the validation-chosen epoch; mean wall-clock time per cell. Below, the original study's reported values (its epochs are counted from 0, as it reports them) and the state of the art it quotes from Papers with Code.",
+      "Per data set and model: the best test accuracy over all epochs and its epoch (how the original study reported, choosing the epoch on the test set), and the test accuracy at the epoch with the best validation accuracy (chosen on images held out from the training set: the number a reader can rely on), as means over seeds with the sample standard deviation of the latter; the majority-class rate of the test set (always answering the training set's largest class); for two-class data the balanced accuracy and ROC AUC at the validation-chosen epoch; mean wall-clock time per cell; the training images (a seeded subset in the local profile) and epochs of each run. Below, the original study's reported values (its epochs are counted from 0, as it reports them) and the state of the art it quotes from Papers with Code.",
     columns: [
       { key: 'dataset', label: 'Data set', align: 'left' },
       { key: 'model', label: 'Model', align: 'left' },
       { key: 'source', label: 'Source', align: 'left' },
       { key: 'parameters', label: 'Parameters', format: ',.0f', align: 'right' },
+      { key: 'trainImages', label: 'Training images', format: ',.0f', align: 'right' },
+      { key: 'epochs', label: 'Epochs', format: ',.0f', align: 'right' },
       { key: 'seeds', label: 'Seeds', format: ',.0f', align: 'right' },
       { key: 'best', label: 'Best test accuracy', format: '.3f', align: 'right' },
       { key: 'bestEpoch', label: 'Its epoch', format: ',.1~f', align: 'right' },

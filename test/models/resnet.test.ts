@@ -63,6 +63,22 @@ describe('ResNet baseline', () => {
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });
+
+  it('a stride-2 stem keeps the weight count (closed form too) and changes what the model computes', () => {
+    const config = { inChans: 1, numClasses: 10, width: 4, blocks: [1, 1, 1, 1] as const };
+    const a = new ResNet(config, 2);
+    const b = new ResNet({ ...config, stemStride: 2 }, 2);
+    expect(b.params.count()).toBe(a.params.count());
+    expect(b.params.count()).toBe(resnetParams({ ...config, stemStride: 2 }));
+    const x = tf.tidy(() => tf.randomUniform([2, 32, 32, 1], 0, 1, 'float32', 5) as tf.Tensor4D);
+    // Same seed, same weights: only the stem's stride differs, and so do the logits (b, classes).
+    const [la, lb] = [a.forward(x), b.forward(x)];
+    expect(lb.shape).toEqual([2, 10]);
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(la, lb))).dataSync()[0]!)).toBeGreaterThan(0);
+    tf.dispose([x, la, lb]);
+    a.dispose();
+    b.dispose();
+  });
 });
 
 describe('conv2d padding', () => {
