@@ -21,13 +21,11 @@ export async function printPdf(htmlPath: string, pdfPath: string): Promise<void>
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(pathToFileURL(resolve(htmlPath)).href, { waitUntil: 'load' });
     await page.emulateMedia({ media: 'print' });
-    // Print every provenance note expanded, whatever the browser's support for ::details-content.
-    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => d.setAttribute('open', '')));
     await page.pdf({
       path: pdfPath,
       format: 'A4',
       printBackground: true,
-      margin: { top: '18mm', bottom: '18mm', left: '18mm', right: '18mm' },
+      margin: { top: '14mm', bottom: '14mm', left: '16mm', right: '16mm' },
       displayHeaderFooter: true,
       headerTemplate: '<span></span>',
       footerTemplate: '<div style="font-size:8pt;width:100%;text-align:center;color:#555"><span class="pageNumber"></span> / <span class="totalPages"></span></div>',

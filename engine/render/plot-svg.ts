@@ -37,6 +37,12 @@ function label(svg: Element, document: Document, base: string, spec: FigureSpec)
   desc.id = `${base}-desc`;
   desc.textContent = spec.alt;
   svg.prepend(title, desc);
+  // The svg is one image (role img, named by its title and desc): the aria-labels Plot puts on its
+  // groups ("x-axis tick", "line") are not allowed on unnamed <g> elements and say nothing a reader needs.
+  for (const e of svg.querySelectorAll('[aria-label], [aria-description]')) {
+    e.removeAttribute('aria-label');
+    e.removeAttribute('aria-description');
+  }
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-labelledby', title.id);
   svg.setAttribute('aria-describedby', desc.id);

@@ -6,18 +6,21 @@
  */
 import { JSDOM } from 'jsdom';
 import type { Token } from 'markdown-it';
-import type { ArtifactView, Catalog, CatalogEntry, FigureSpec, Profile, TableSpec } from '../contract.ts';
+import type { ArtifactView, Catalog, CatalogEntry, FigureSpec, Profile, Results, TableSpec } from '../contract.ts';
 import { formatBibliography } from './bibliography.ts';
 import { checkNeeds } from './check.ts';
-import type { CitationMeta, ContainerName, CrossRefMeta, DirectiveMeta, DirectiveRenderer, ValueMeta } from './directives.ts';
+import { evaluateClaim, refName, type ClaimRef, type ReadValue } from './claim.ts';
+import type { CitationMeta, ClaimMeta, ContainerName, CrossRefMeta, DirectiveMeta, DirectiveRenderer, ValueMeta } from './directives.ts';
+import { escapeHtml } from './escape.ts';
 import { katexCss } from './katex-assets.ts';
 import { createMarkdown } from './markdown.ts';
 import { formatCell } from './number-format.ts';
-import { drawFigure } from './plot-svg.ts';
+import { drawFigure, type DrawnFigure } from './plot-svg.ts';
 import { provenanceView, REPO_FROM_OUTPUT } from './provenance.ts';
+import { relativeToRepo } from './repo-paths.ts';
 import { loadTemplates, type Templates } from './templates.ts';
 import { ReportError, type ParsedReport } from './types.ts';
-import { lookupMetric } from './values.ts';
+import { lookupMetric, unknownMetric } from './values.ts';
 
 export interface RenderInput {
   catalog: Catalog;
@@ -27,16 +30,23 @@ export interface RenderInput {
   profile: Profile;
   /** True when the build was told not to compute: missing artifacts stay missing. */
   frozen: boolean;
+  /** Draws one figure instead of drawFigure (the preview's reuses unchanged SVG); `document` makes the jsdom window on first call. */
+  drawFigure?: (id: string, spec: FigureSpec, results: Results, width: number, document: () => Document) => DrawnFigure;
 }
 
 /** The width, in CSS pixels, figures are drawn at: the text column (46rem) less padding. */
 export const FIGURE_WIDTH = 688;
+/**
+ * The width of each figure's second drawing, shown instead on narrow screens (report.css): a 390 px
+ * phone less the page padding. Drawn for that width rather than scaled down, its text keeps its size.
+ */
+export const NARROW_FIGURE_WIDTH = 350;
 
 export async function renderReport(report: ParsedReport, input: RenderInput): Promise<string> {
   checkNeeds(report, input.catalog);
   const md = createMarkdown();
   const templates = await loadTemplates();
-  const page = new PageRenderer(report, input, templates, md, new JSDOM('<!doctype html><html><body></body></html>').window.document);
+  const page = new PageRenderer(report, input, templates, md, () => new JSDOM('<!doctype html><html><body></body></html>').window.document);
   const body = report.files
     .map((file) => md.renderer.render(file.tokens, md.options, { ...file.env, directives: page }))
     .join('\n');
@@ -51,26 +61,30 @@ export async function renderReport(report: ParsedReport, input: RenderInput): Pr
     toc: tableOfContents(report, bibliography.length > 0),
     body,
     bibliography,
+    provenance: page.provenanceRecords(),
   });
 }
-
-type Escape = (s: string) => string;
 
 /** Draws the directives of one render; remembers citation numbers and artifact states as it goes. */
 class PageRenderer implements DirectiveRenderer {
   private readonly citationNumbers = new Map<string, number>();
   private readonly itemStates: ArtifactView['state'][] = [];
-  private readonly escape: Escape;
+  private readonly escape = escapeHtml;
+  /** Experiment id -> the figures and tables it computed, in order of first use (the provenance appendix). */
+  private readonly usedBy = new Map<string, { anchor: string; label: string }[]>();
+  private documentOnce: Document | null = null;
+  private get document(): Document {
+    return (this.documentOnce ??= this.newDocument());
+  }
 
   constructor(
     private readonly report: ParsedReport,
     private readonly input: RenderInput,
     private readonly templates: Templates,
     private readonly md: ReturnType<typeof createMarkdown>,
-    private readonly document: Document,
-  ) {
-    this.escape = md.utils.escapeHtml;
-  }
+    /** Made on first use: a render whose figures all come from the preview's cache needs no jsdom window. */
+    private readonly newDocument: () => Document,
+  ) {}
 
   container(name: ContainerName, meta: DirectiveMeta, innerHtml: string): string {
     switch (name) {
@@ -86,22 +100,56 @@ class PageRenderer implements DirectiveRenderer {
   }
 
   value(meta: ValueMeta): string {
+    this.use(meta.experimentId);
     const view = this.artifact(meta.experimentId);
     const source = `${meta.experimentId}:${meta.path}`;
-    if ((view.state === 'current' || view.state === 'stale') && view.results) {
-      const found = lookupMetric(view.results.metrics, meta.path);
-      if (found.found) {
-        const text = this.escape(formatCell(found.value, meta.format));
-        if (view.state === 'current') return `<span class="value" title="${this.escape(`${source}, key ${view.currentKey.slice(0, 12)}`)}">${text}</span>`;
-        return `<span class="value is-stale" title="${this.escape(`${source}: from a stale run; refresh with make figure`)}">${text}<sup class="stale-mark">stale</sup></span>`;
-      }
-      if (view.state === 'current') {
-        const known = Object.keys(view.results.metrics).sort().join(', ');
-        throw ReportError.at(meta.where, `${found.reason} in the results of experiment '${meta.experimentId}' (metrics: ${known || 'none'})`);
-      }
-      return this.valuePlaceholder(source, `${found.reason} in the stale run`);
+    const read = this.read(meta, { experimentId: meta.experimentId, path: meta.path });
+    if (!read.ok) return this.valuePlaceholder(source, read.reason);
+    const text = this.escape(typeof read.value === 'number' ? formatCell(read.value, meta.format) : String(read.value));
+    if (view.state === 'current') return `<span class="value" title="${this.escape(`${source}, key ${view.currentKey.slice(0, 12)}`)}">${text}</span>`;
+    return `<span class="value is-stale" title="${this.escape(`${source}: from a stale run; refresh with make figure`)}">${text}<sup class="stale-mark">stale</sup></span>`;
+  }
+
+  /**
+   * The chosen text, marked with what it was decided from (the title lists each value read and its
+   * artifact's key); a claim that cannot be decided is a visible gap naming the values it lacks.
+   */
+  claim(meta: ClaimMeta): string {
+    const { claim } = meta;
+    for (const ref of claim.refs) this.use(ref.experimentId);
+    const outcome = evaluateClaim(claim, (ref) => this.read(meta, ref));
+    if (outcome.kind === 'error') throw ReportError.at(meta.where, outcome.message);
+    if (outcome.kind === 'gap') {
+      const why = outcome.gaps.map((g) => `${g.ref}: ${g.reason}`).join('; ');
+      return `<span class="value is-missing claim-gap" title="${this.escape(why)}">[missing: ${this.escape(outcome.gaps.map((g) => g.ref).join(', '))}]</span>`;
     }
-    return this.valuePlaceholder(source, this.unavailable(view));
+    const views = [...new Set(claim.refs.map((r) => r.experimentId))].map((id) => this.artifact(id));
+    const stale = views.some((v) => v.state !== 'current');
+    const reads = outcome.reads.map(({ ref, value }) => {
+      const view = this.artifact(ref.experimentId);
+      return `${refName(ref)} = ${typeof value === 'number' ? formatCell(value) : value} (${view.state === 'current' ? `key ${view.currentKey.slice(0, 12)}` : 'stale run'})`;
+    });
+    const title = `claim: ${claim.condition} is ${outcome.value}; read ${reads.join(', ') || 'no values'}`;
+    const text = this.md.renderInline(outcome.value ? claim.whenTrue : claim.whenFalse, { file: meta.where.file, problems: [], directives: this });
+    const experiments = views.map((v) => v.experimentId).join(' ');
+    return `<span class="claim${stale ? ' is-stale' : ''}" title="${this.escape(title)}" data-experiments="${this.escape(experiments)}">${text}${stale ? '<sup class="stale-mark">stale</sup>' : ''}</span>`;
+  }
+
+  /**
+   * One value from an experiment's results, for values and claims alike. An unknown path in a current
+   * artifact is the text's mistake (an error, as in `make check`); a null metric, a stale run without
+   * the path, or no artifact give a reason instead, rendered as a visible gap.
+   */
+  private read(at: { where: ValueMeta['where'] }, ref: ClaimRef): ReadValue {
+    const view = this.artifact(ref.experimentId);
+    if (!((view.state === 'current' || view.state === 'stale') && view.results)) return { ok: false, reason: this.unavailable(view) };
+    const found = lookupMetric(view.results.metrics, ref.path);
+    if (!found.found) {
+      if (view.state === 'current') throw ReportError.at(at.where, unknownMetric(found.reason, ref.experimentId, view.results.metrics));
+      return { ok: false, reason: `${found.reason} in the stale run` };
+    }
+    if (found.value === null) return { ok: false, reason: `the metric is null in the results of experiment '${ref.experimentId}' (it was not computed)` };
+    return { ok: true, value: found.value };
   }
 
   citation(meta: CitationMeta): string {
@@ -151,17 +199,23 @@ class PageRenderer implements DirectiveRenderer {
     const view = this.artifact(entry.experimentId);
     this.itemStates.push(view.state);
     let svg: string | null = null;
+    let narrowSvg: string | null = null;
     let problem: string | null = null;
     if ((view.state === 'current' || view.state === 'stale') && view.results) {
       try {
-        svg = drawFigure(id, entry.spec, view.results, FIGURE_WIDTH, this.document).html;
+        const draw = (figureId: string, width: number) =>
+          this.input.drawFigure
+            ? this.input.drawFigure(figureId, entry.spec, view.results!, width, () => this.document).html
+            : drawFigure(figureId, entry.spec, view.results!, width, this.document).html;
+        svg = draw(id, FIGURE_WIDTH);
+        narrowSvg = draw(`${id}-narrow`, NARROW_FIGURE_WIDTH);
       } catch (error) {
-        problem = `the figure code (${entry.file}) failed on these results: ${(error as Error).message}`;
+        problem = `the figure code (${entry.file}) failed on these results: ${relativeToRepo((error as Error).message, this.report.root)}`;
       }
     } else {
       problem = this.unavailable(view);
     }
-    return this.templates.render('figure', { ...this.item('fig', id, entry, view, extra), svg, problem });
+    return this.templates.render('figure', { ...this.item('fig', id, entry, view, extra), svg, narrowSvg, problem });
   }
 
   private table(id: string, extra: string): string {
@@ -174,7 +228,7 @@ class PageRenderer implements DirectiveRenderer {
       try {
         body = tableBody(entry.spec, entry.spec.rows(view.results));
       } catch (error) {
-        problem = `the table code (${entry.file}) failed on these results: ${(error as Error).message}`;
+        problem = `the table code (${entry.file}) failed on these results: ${relativeToRepo((error as Error).message, this.report.root)}`;
       }
     } else {
       problem = this.unavailable(view);
@@ -194,24 +248,47 @@ class PageRenderer implements DirectiveRenderer {
         (profile === this.input.profile ? '' : ` (this build asked for ${this.input.profile})`) +
         (data.length ? ` from ${data.join(', ')}.` : ' from generated inputs (no data set).');
     }
+    const label = this.report.labels.get(`${prefix}:${id}`)!.text;
+    this.use(entry.experimentId).push({ anchor: `${prefix}:${id}`, label });
     return {
       anchor: `${prefix}:${id}`,
-      label: this.report.labels.get(`${prefix}:${id}`)!.text,
+      label,
       title: entry.spec.title,
       caption: this.md.renderInline(entry.spec.caption, { file: entry.file, problems: [], directives: this }),
       extra,
       origin,
       stale: view.state === 'stale',
       state: view.state,
-      provenance: provenanceView(view, id, this.input.catalog),
+      provenance: this.provenance(view, id),
     };
+  }
+
+  private provenance(view: ArtifactView, id: string) {
+    const note = provenanceView(view, id, this.input.catalog);
+    return { ...note, notes: note.notes.map((n) => relativeToRepo(n, this.report.root)) };
+  }
+
+  /** The items of an experiment, registering it for the provenance appendix on first use. */
+  private use(experimentId: string): { anchor: string; label: string }[] {
+    if (!this.usedBy.has(experimentId)) this.usedBy.set(experimentId, []);
+    return this.usedBy.get(experimentId)!;
+  }
+
+  /** Each experiment the page draws on, once, with its full provenance (the appendix). */
+  provenanceRecords(): object[] {
+    return [...this.usedBy].map(([id, usedBy]) => {
+      const view = this.artifact(id);
+      const item = usedBy[0]?.anchor.replace(/^(fig|tbl):/, '') ?? id;
+      return { ...this.provenance(view, item), sourcePath: view.sourceFile, usedBy };
+    });
   }
 
   private experiments(ids: string[]): string {
     const experiments = ids.map((id) => {
+      this.use(id);
       const entry = this.input.catalog.experiments.get(id)!;
       const view = this.artifact(id);
-      return { id, title: entry.title, summary: entry.summary, href: REPO_FROM_OUTPUT + entry.sourceFile, state: view.state };
+      return { id, title: entry.title, summary: entry.summary, href: `#provenance-${id}`, sourceHref: REPO_FROM_OUTPUT + entry.sourceFile, state: view.state };
     });
     return this.templates.render('experiments', { experiments });
   }
@@ -228,7 +305,7 @@ class PageRenderer implements DirectiveRenderer {
   /** Why an artifact gives no results, in words for the placeholder. */
   private unavailable(view: ArtifactView): string {
     if (view.state === 'failed') {
-      return `the last run of experiment ${view.experimentId} failed: ${view.manifest?.error?.message ?? 'no error message was recorded'}`;
+      return `the last run of experiment ${view.experimentId} failed: ${relativeToRepo(view.manifest?.error?.message ?? 'no error message was recorded', this.report.root)}`;
     }
     if (view.state === 'stale') return `the stale artifact of experiment ${view.experimentId} holds no results`;
     return (

@@ -1,12 +1,13 @@
 /**
  * The Handlebars templates and stylesheet in templates/: page.hbs lays out the document; figure,
- * table, provenance, bibliography, experiments and original are partials it and the directives use.
+ * table, provenance (the line under an item), provenance-record (an experiment's full record, in the
+ * appendix), bibliography, experiments and original are partials it and the directives use.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 
-const NAMES = ['page', 'figure', 'table', 'provenance', 'bibliography', 'experiments', 'original'] as const;
+const NAMES = ['page', 'figure', 'table', 'provenance', 'provenance-record', 'bibliography', 'experiments', 'original'] as const;
 export type TemplateName = (typeof NAMES)[number];
 
 export interface Templates {
@@ -26,6 +27,11 @@ export function loadTemplates(): Promise<Templates> {
     throw error;
   });
   return loaded;
+}
+
+/** Read the templates again on next use (the preview, after an edit in templates/). */
+export function forgetTemplates(): void {
+  loaded = null;
 }
 
 async function compileTemplates(): Promise<Templates> {

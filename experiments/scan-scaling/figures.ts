@@ -5,19 +5,19 @@
 import { crossoverTable, timePerTokenFigure } from './presentation.ts';
 
 const LABELS = {
-  fused: 'selective scan, fused kernel',
-  chunked: 'selective scan, chunked tfjs ops',
-  reference: 'selective scan, reference (tfjs op loop)',
-  attention: 'causal softmax attention (tfjs matmul)',
-};
+  fused: { label: 'selective scan, fused kernel', method: 'mamba' },
+  chunked: { label: 'selective scan, chunked tfjs ops', method: 'chunked' },
+  reference: { label: 'selective scan, reference (tfjs op loop)', method: 'reference' },
+  attention: { label: 'causal softmax attention (plain tfjs matmul, not FlashAttention)', method: 'attention' },
+} as const;
 
 export const figures = {
   'scan-time-per-token': timePerTokenFigure(
     {
       title: 'Linear against quadratic: time per token as the sequence grows',
       caption:
-        'Median time per token (of at least 3 runs; bars span the fastest and slowest run) against sequence length, both axes logarithmic. A linear-time method is a flat line here; causal attention, quadratic in length, rises with slope 1. Left: forward pass; right: forward and backward. The reference scan and attention are capped in length per profile (see the crossover table).',
-      alt: 'Two log-log line charts side by side, forward and forward+backward, of microseconds per token against sequence length, one line per implementation: the fused scan stays roughly flat, the reference scan is flat but far higher, and attention rises with length until it crosses above the fused scan.',
+        'Median time per token (bars span the fastest and slowest run) against sequence length, both axes logarithmic, with ticks at the lengths measured. A linear-time method would be a flat line here and ideal quadratic attention a line of slope one; the slopes fitted to the measurements are given in the text. Attention is computed as plain matrix products and a softmax (no fused kernel such as FlashAttention). Forward pass and forward plus backward in separate panels. The reference scan and attention are capped in length per profile (see the crossover table).',
+      alt: 'Two log-log line charts, forward and forward+backward, of microseconds per token against sequence length, one line per implementation (fused scan, reference scan, attention), each point with a bar from its fastest to its slowest run.',
     },
     LABELS,
   ),
@@ -28,7 +28,7 @@ export const tables = {
     {
       title: 'Where the scan overtakes attention',
       caption:
-        'The shortest measured length from which each scan is faster per token than causal softmax attention of the same width at every longer length measured for both; "not reached" when it never is in the measured range.',
+        'The shortest measured length from which each scan is faster per token than causal softmax attention of the same width at every longer length measured for both. Where that is the shortest length measured for both, the crossover is only bounded ("≤", it may lie below); "not reached" when the scan is never ahead in the measured range.',
     },
     LABELS,
     ',.2f',

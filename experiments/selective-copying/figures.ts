@@ -6,16 +6,20 @@
 import * as Plot from '@observablehq/plot';
 import { defineFigure, defineTable, type CellResults, type Results, type Row } from '../../engine/contract.ts';
 import { aggregateOver, aggregateSeries } from '../metrics/aggregate.ts';
+import { figureStyle, isNarrow, methodColorScale, type Method } from '../figures-palette.ts';
+import { chanceAccuracy, type ModelId } from './experiment.ts';
+
+/** The colour of each model: the palette's, shared with the timing figures (Mamba blue, attention red). */
+const METHOD_OF: Record<ModelId, Method> = { mamba: 'mamba', lti: 'lti', transformer: 'attention' };
 
 /** Model id -> display label, as the runs recorded them, in grid order. */
 function labels(cells: readonly CellResults[]): Map<string, string> {
   return new Map(cells.map((c) => [String(c.cell.model), String(c.metrics.label)]));
 }
 
-/** Guessing a data token uniformly: 1 / (vocabulary - blank - marker). */
-function chanceAccuracy(results: Results): number {
-  const task = (results.params as { task: { vocabSize: number } }).task;
-  return 1 / (task.vocabSize - 2);
+/** Chance accuracy of the task the results were run on. */
+function chance(results: Results): number {
+  return chanceAccuracy((results.params as { task: { vocabSize: number } }).task);
 }
 
 /** Per step and model: the mean accuracy over seeds and the lowest and highest seed. */
@@ -45,14 +49,15 @@ export const figures = {
       const names = labels(results.cells);
       return {
         width: ctx.width,
-        height: Math.round(ctx.width * 0.5),
+        height: Math.round(ctx.width * (isNarrow(ctx.width) ? 0.9 : 0.5)),
         marginRight: 20,
-        x: { label: 'training step', grid: true },
+        style: figureStyle,
+        x: { label: 'training step', grid: true, ticks: isNarrow(ctx.width) ? 4 : undefined },
         // percent: values are scaled by 100 before the domain applies, so the domain is in percent.
         y: { label: 'accuracy on copied tokens (%)', domain: [0, 100], percent: true, grid: true },
-        color: { legend: true, domain: [...names.values()] },
+        color: methodColorScale([...names].map(([model, label]) => [label, METHOD_OF[model as ModelId] ?? 'reference'] as const)),
         marks: [
-          Plot.ruleY([chanceAccuracy(results)], { strokeDasharray: '4,3', stroke: 'currentColor', strokeOpacity: 0.6 }),
+          Plot.ruleY([chance(results)], { strokeDasharray: '4,3', stroke: 'currentColor', strokeOpacity: 0.6 }),
           Plot.areaY(rows, { x: 'step', y1: 'min', y2: 'max', fill: 'label', fillOpacity: 0.18 }),
           Plot.line(rows, { x: 'step', y: 'mean', stroke: 'label', strokeWidth: 2 }),
           Plot.dot(rows, { x: 'step', y: 'mean', stroke: 'label', r: 2 }),

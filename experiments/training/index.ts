@@ -31,6 +31,6 @@
  */
 export { train, stepRng, type TrainSpec, type TrainResult, type EpochRecord, type Selection, type TrainableModel } from './loop.ts';
 export { AdamW, type AdamWOptions, type NamedVariable } from './optimizer.ts';
-export { constant, warmupInverseSqrt, type Schedule } from './schedules.ts';
+export { constant, linearDecay, warmupInverseSqrt, type Schedule } from './schedules.ts';
 export { clipByGlobalNorm } from './clip.ts';
 export { labelSmoothedCrossEntropy } from './losses.ts';

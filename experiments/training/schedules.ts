@@ -3,7 +3,10 @@
  * - constant(lr): the original image recipe (Adam at 1e-4 throughout).
  * - warmupInverseSqrt(peak, warmup): Vaswani et al. 2017 / fairseq's inverse_sqrt, linear warmup from
  *   peak / warmup at step 1 to peak at step `warmup`, then peak sqrt(warmup / step).
+ * - linearDecay(peak, total, finalFraction): from peak at step 1 down to peak * finalFraction at step
+ *   `total` (the selective copying study's, defined beside the project's Adam).
  */
+export { linearDecay } from '../models/train.ts';
 export type Schedule = (step: number) => number;
 
 export function constant(lr: number): Schedule {

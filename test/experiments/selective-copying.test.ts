@@ -4,7 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../kernels/tf.ts';
 import { BLANK, markerToken, sampleCopyingBatch, sequenceLength } from '../../experiments/data/selective-copying.ts';
 import { Rng } from '../../experiments/models/rng.ts';
-import experiment from '../../experiments/selective-copying/experiment.ts';
+import experiment, { chanceAccuracy, lateGain } from '../../experiments/selective-copying/experiment.ts';
+import { disposeEvalSet, evaluate, makeEvalSet } from '../../experiments/selective-copying/train-copying.ts';
+import { MambaLM, mambaConfig } from '../../experiments/models/mamba.ts';
+import { EVAL, tailAccuracy, tailLoss } from '../../experiments/models/language-model.ts';
 import { grid } from '../../experiments/selective-copying/grid.ts';
 import { curveRows, figures, tables } from '../../experiments/selective-copying/figures.ts';
 import { runSmoke } from './run-smoke.ts';
@@ -33,6 +36,17 @@ describe('selective copying data', () => {
     const firstPositions = new Set<number>();
     for (let s = 0; s < 20; s++) firstPositions.add(a.inputs.subarray(s * 20, s * 20 + 16).findIndex((t) => t !== BLANK));
     expect(firstPositions.size).toBeGreaterThan(3);
+  });
+});
+
+describe('selective copying metrics', () => {
+  it('lateGain is the rise over the last quarter of the steps', () => {
+    const curve = [0, 100, 200, 300, 400].map((step, i) => ({ step, accuracy: [0, 0.5, 0.7, 0.8, 0.85][i]! }));
+    expect(lateGain(curve)).toBeCloseTo(0.05, 12);
+    // No evaluation exactly at three quarters: the last one before it.
+    expect(lateGain([{ step: 0, accuracy: 0.1 }, { step: 50, accuracy: 0.2 }, { step: 70, accuracy: 0.6 }, { step: 100, accuracy: 0.9 }])).toBeCloseTo(0.3, 12);
+    expect(lateGain([{ step: 0, accuracy: 0.3 }])).toBe(0);
+    expect(chanceAccuracy({ vocabSize: 10 })).toBe(1 / 8);
   });
 });
 
@@ -89,6 +103,28 @@ describe('the selective-copying experiment, smoke profile', () => {
       expect(rows[0].mean).toBe(results.cells[0]!.metrics.finalAccuracy);
       expect(rows[0].n).toBe(1);
     }
+  });
+
+  it('evaluates asynchronously to the same loss and accuracy as the synchronous helpers, over chunks', async () => {
+    const task = { vocabSize: 6, numTokens: 2, noiseLength: 6 };
+    const model = new MambaLM(mambaConfig({ vocabSize: 6, dModel: 8, nLayer: 1, dState: 4, ssm: 'selective' }), 3);
+    const set = makeEvalSet(task, 10, 4, 7); // chunks of 4, 4, 2
+    const before = tf.memory().numTensors;
+    const got = await evaluate(model, set);
+    expect(tf.memory().numTensors).toBe(before);
+    let loss = 0;
+    let correct = 0;
+    set.inputs.forEach((inputs, i) => {
+      const logits = model.forward(inputs, EVAL);
+      const n = set.targets[i]!.size;
+      loss += tf.tidy(() => tailLoss(logits, set.targets[i]!).dataSync()[0]!) * n;
+      correct += tailAccuracy(logits, set.targets[i]!) * n;
+      logits.dispose();
+    });
+    expect(got.accuracy).toBeCloseTo(correct / 20, 6);
+    expect(got.loss).toBeCloseTo(loss / 20, 5);
+    disposeEvalSet(set);
+    model.dispose();
   });
 
   it('stops between steps when aborted', async () => {

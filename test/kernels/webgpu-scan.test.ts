@@ -124,6 +124,57 @@ describe('webgpu fused selective scan', () => {
     });
   }
 
+  // The quad forward split along l: chunks run side by side, each carrying the ends of the earlier ones.
+  for (const spec of [...SCAN_CASES.filter((s) => s.l > 16), vec4Case]) {
+    it(`quad forward in chunks along l agrees with the tiled forward: ${spec.name}`, async (ctx) => {
+      if (!adapter) return ctx.skip();
+      await tf.setBackend('webgpu');
+      const c = makeCase(spec, 8);
+      const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
+      const forward = (attrs: object) => runForward(ins, spec.softplus, attrs);
+      const tiled = await forward({ path: 'workgroup' });
+      for (const shape of [{ chunks: 64 }, { channels: 4, split: 2, tile: 8, chunks: 3 }]) {
+        const quad = await forward({ path: 'quad', ...shape });
+        for (const [i, name] of ['y', 'lastState', 'checkpoints'].entries()) {
+          expect(normalisedError(quad[i]!, tiled[i]!), `${name} ${JSON.stringify(shape)}`).toBeLessThan(TOLERANCE);
+        }
+      }
+      c.dispose();
+    });
+  }
+
+  // The backward split along l: each chunk starts from dLast carried over the later chunks' ends.
+  for (const spec of [...SCAN_CASES.filter((s) => s.l > 16), vec4Case]) {
+    it(`backward in chunks along l agrees with the unsplit backward: ${spec.name}`, async (ctx) => {
+      if (!adapter) return ctx.skip();
+      await tf.setBackend('webgpu');
+      const c = makeCase(spec, 9);
+      const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
+      const rand = seededRandom(10);
+      const dy = tf.tensor(Float32Array.from({ length: spec.b * spec.d * spec.l }, () => 2 * rand() - 1), [spec.b, spec.d, spec.l]);
+      const dLast = tf.tensor(Float32Array.from({ length: spec.b * spec.d * spec.n }, () => 2 * rand() - 1), [spec.b, spec.d, spec.n]);
+      const empty = tf.tensor1d([]);
+      const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k] ?? empty]));
+      const [y, last, checkpoints] = tf.engine().runKernel('SelectiveScan', given, { softplus: spec.softplus, keepCheckpoints: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const grads = async (chunks: number) => {
+        const gs = tf.engine().runKernel('SelectiveScanGrad', { ...given, checkpoints: checkpoints!, dy, dLast }, { softplus: spec.softplus, chunks } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        // Absent inputs' gradients are empty tensors with no GPU buffer to read.
+        const data = await Promise.all(gs.map((g) => (g.size > 0 ? (g.data() as Promise<Float32Array>) : new Float32Array(0))));
+        tf.dispose(gs);
+        return data;
+      };
+      const whole = await grads(1);
+      for (const chunks of [2, 64]) {
+        const split = await grads(chunks);
+        whole.forEach((g, i) => {
+          if (g.length > 0) expect(normalisedError(split[i]!, g), `gradient ${INPUTS[i]} in ${chunks} chunks`).toBeLessThan(TOLERANCE);
+        });
+      }
+      tf.dispose([y!, last!, checkpoints!, dy, dLast, empty]);
+      c.dispose();
+    });
+  }
+
   it('takes the quad forward by default from QUAD_MIN_ROWS rows, with the split for that many rows', async (ctx) => {
     expect(defaultForwardPath(QUAD_MIN_ROWS - 1)).toBe('rows');
     expect(defaultForwardPath(QUAD_MIN_ROWS)).toBe('quad');
@@ -159,5 +210,31 @@ describe('webgpu fused selective scan', () => {
     if (!adapter) return ctx.skip();
     expect(adapter.limits.maxComputeWorkgroupStorageSize).toBeGreaterThanOrEqual(16384);
     expect(adapter.description || adapter.device || adapter.vendor).not.toBe('');
+  });
+
+  it('keeps the contract: zero sizes shaped, overflow NaN throughout, a buffer over the device limit named', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    await tf.setBackend('webgpu');
+    const constant = (b: number, d: number, l: number, n: number, a: number, delta: number): SelectiveScanInputs =>
+      ({ u: tf.ones([b, d, l]), delta: tf.fill([b, d, l], delta), A: tf.fill([d, n], a), B: tf.ones([d, n]), C: tf.ones([d, n]) });
+    for (const [b, d, l, n] of [[0, 2, 3, 2], [1, 2, 0, 2], [1, 2, 3, 0]]) {
+      const x = constant(b!, d!, l!, n!, -1, 0.1);
+      const out = selectiveScan({ ...x, D: tf.ones([d!]), returnLastState: true }, { impl: 'fused' });
+      expect(out.y.shape).toEqual([b, d, l]);
+      expect(out.lastState!.shape).toEqual([b, d, n]);
+      // n = 0 leaves the skip term only: y = u * D = 1.
+      expect(Array.from(await out.y.data())).toEqual(new Array(b! * d! * l!).fill(1));
+    }
+    const overflow = selectiveScan({ ...constant(2, 3, 5, 4, 100, 10), returnLastState: true }, { impl: 'fused' });
+    expect(Array.from(await overflow.y.data()).every(Number.isNaN)).toBe(true);
+    expect(Array.from(await overflow.lastState!.data()).every(Number.isNaN)).toBe(true);
+    const limit = (tf.backend() as unknown as { device: GPUDevice }).device.limits.maxStorageBufferBindingSize;
+    const n = 2 ** 13;
+    const b = Math.ceil(limit / (4 * n)) + 1; // lastState (b, 1, n) one row over the limit
+    if (b * n > 2 ** 31 - 1) return; // the 2^31 - 1 element limit comes first (tested on cpu and wasm)
+    const big = constant(b, 1, 1, n, -1, 0.1);
+    expect(() => selectiveScan({ ...big, returnLastState: true }, { impl: 'fused' })).toThrow(
+      new RegExp(`^selectiveScan: lastState \\(b, d, n\\) = \\[${b},1,${n}\\] would take ${4 * b * n} bytes, more than the ${limit} of the webgpu device's maxStorageBufferBindingSize$`),
+    );
   });
 });

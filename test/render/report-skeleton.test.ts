@@ -12,6 +12,10 @@ function catalogOf(needs: Awaited<ReturnType<typeof readReport>>['needs']): Cata
   const catalog: Catalog = { figures: new Map(), tables: new Map(), experiments: new Map() };
   const experimentOf = (id: string): string => (id.startsWith('scan') ? 'scan-scaling' : 'selective-copying');
   for (const need of needs) {
+    if (need.kind === 'claim') {
+      for (const { experimentId } of need.refs) catalog.experiments.set(experimentId, { title: experimentId, summary: '', sourceFile: `experiments/${experimentId}/experiment.ts` });
+      continue;
+    }
     const experimentId = need.kind === 'value' ? need.experimentId : need.kind === 'experiment' ? need.id : experimentOf(need.id);
     catalog.experiments.set(experimentId, { title: experimentId, summary: '', sourceFile: `experiments/${experimentId}/experiment.ts` });
     const base = { id: '', experimentId, file: `experiments/${experimentId}/figures.ts` };
