@@ -27,14 +27,15 @@ export const figures = {
       return {
         width: ctx.width,
         height: Math.round(ctx.width * 0.45),
-        marginBottom: 50,
-        x: { label: null, domain: SYSTEMS, tickRotate: 0 },
+        marginBottom: 40,
+        fx: { label: null, domain: SYSTEMS, padding: 0.15 },
+        x: { label: 'seed', type: 'band' },
         y: { label: 'test BLEU', grid: true, zero: true },
         color: { domain: SYSTEMS },
         marks: [
-          Plot.barY(bars, { x: 'system', y: 'bleu', fill: 'system', fillOpacity: 0.35 }),
-          Plot.ruleX(points, { x: 'system', y1: 'low', y2: 'high', stroke: 'system', dx: (d: { seed: number }) => (d.seed - 2) * 8 }),
-          Plot.dot(points, { x: 'system', y: 'score', fill: 'system', r: 3, dx: (d: { seed: number }) => (d.seed - 2) * 8 }),
+          Plot.barY(bars, { fx: 'system', y: 'bleu', fill: 'system', fillOpacity: 0.3 }),
+          Plot.ruleX(points, { fx: 'system', x: 'seed', y1: 'low', y2: 'high', stroke: 'system' }),
+          Plot.dot(points, { fx: 'system', x: 'seed', y: 'score', fill: 'system', r: 3 }),
           ...(copy === null ? [] : [Plot.ruleY([copy], { strokeDasharray: '4,3', stroke: 'currentColor' })]),
         ],
       };

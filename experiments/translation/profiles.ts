@@ -35,7 +35,7 @@ export const BASE_PROFILES: Record<Profile, CellParams> = {
     dropout: 0.1,
     batchSize: 64,
     maxTokens: 20,
-    roundsPerPass: 10,
+    roundsPerPass: 12,
     rounds: 4,
     learningRate: 4e-3,
     warmup: 100,
@@ -44,7 +44,7 @@ export const BASE_PROFILES: Record<Profile, CellParams> = {
     validDecode: { ...decode, beam: 1, batchSize: 200, cap: 40 },
     testDecode: { ...decode, beam: 1, batchSize: 300, cap: 40 },
     beamDecode: { ...decode, beam: 5, batchSize: 100, cap: 40 },
-    beamSubset: 300,
+    beamSubset: 200,
     bootstrapSamples: 1000,
   },
   // The original's ~77M-parameter systems on Europarl (a GPU budget): 6+6 layers of width 512.
