@@ -63,7 +63,7 @@ export const tables = {
   'translation-summary': defineTable({
     title: 'English-French: the four systems',
     caption:
-      'Test BLEU (mean over seeds, its standard deviation and 95% bootstrap interval of the mean over seeds), test chrF (mean), parameters and layers (Transformer: per stack), training tokens per second (source and target tokens, on this machine, shared with other work) and beam-search decoding tokens per second.',
+      'Test BLEU (mean over seeds, its standard deviation and 95% bootstrap interval of the mean over seeds), test chrF (mean), parameters and layers (Transformer: per stack), training tokens per second (source and target tokens, on the host that ran the cell; see its manifest) and beam-search decoding tokens per second.',
     columns: [
       { key: 'system', label: 'System', align: 'left' },
       { key: 'parameters', label: 'Parameters', format: ',.0f', align: 'right' },
