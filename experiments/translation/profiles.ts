@@ -1,9 +1,8 @@
 /**
  * The training and decoding settings of the translation studies per profile; each study overrides
  * what differs (its sizes, its data). Local: a CPU budget, the wasm backend; on the shared 2-core
- * machine (load 15-25 from other work) a step took 1.5 s (Transformer) and 3.1 s (Mamba), so the
- * four-system grid runs on a many-core CPU host with one core pair per cell (the same key: the host
- * is recorded in each manifest, not in the key).
+ * machine (load 15-25 from other work) a step took 1.5 s (Transformer) and 3.1 s (Mamba) of wall
+ * time, so the budget is 216 steps per run: far from convergence, stated in the report.
  */
 import type { Profile } from '../../engine/contract.ts';
 import { CELL_DEFAULTS, type CellParams } from './cell.ts';
@@ -38,15 +37,15 @@ export const BASE_PROFILES: Record<Profile, CellParams> = {
     batchSize: 64,
     maxTokens: 20,
     roundsPerPass: 12,
-    rounds: 6,
+    rounds: 3,
     learningRate: 4e-3,
     warmup: 100,
     patience: 4,
-    validSize: 200,
-    validDecode: { ...decode, beam: 1, batchSize: 200, cap: 40 },
+    validSize: 100,
+    validDecode: { ...decode, beam: 1, batchSize: 100, cap: 40 },
     testDecode: { ...decode, beam: 1, batchSize: 300, cap: 40 },
     beamDecode: { ...decode, beam: 5, batchSize: 100, cap: 40 },
-    beamSubset: 200,
+    beamSubset: 100,
     bootstrapSamples: 1000,
   },
   // The original's ~77M-parameter systems on Europarl (a GPU budget): 6+6 layers of width 512.
