@@ -58,7 +58,11 @@ export const cellParamsSchema = z.object({
   /** Validation sentences decoded (greedily) after each round. */
   validSize: z.number().int().positive(),
   validDecode: decodeSchema,
+  /** How the test split is translated for the reported scores. */
   testDecode: decodeSchema,
+  /** A second search (beam) on `beamSubset` evenly spread test sentences, scored beside the first on the same subset (0: none). */
+  beamDecode: decodeSchema,
+  beamSubset: z.number().int().min(0),
   bootstrapSamples: z.number().int().min(10),
 });
 export type CellParams = z.output<typeof cellParamsSchema>;
@@ -160,7 +164,19 @@ export async function runTranslationCell(ctx: RunContext<CellParams>, spec: Cell
       const chrf = corpusChrf(test.texts, testRefs);
       const boot = bootstrapCorpusScore(BLEU, test.texts, testRefs, { samples: p.bootstrapSamples, seed: 12345 });
       const bootChrf = bootstrapCorpusScore(CHRF, test.texts, testRefs, { samples: p.bootstrapSamples, seed: 12345 });
-      ctx.log.info(`${arch} ${variant}: test BLEU ${bleu.score.toFixed(2)} (${boot.low.toFixed(2)}-${boot.high.toFixed(2)}) chrF ${chrf.score.toFixed(2)}; ${bleu.signature}`);
+      ctx.log.info(`${arch} ${variant}: test BLEU ${bleu.score.toFixed(2)} (${boot.low.toFixed(2)}-${boot.high.toFixed(2)}) chrF ${chrf.score.toFixed(2)}, ${test.seconds.toFixed(0)} s to decode; ${bleu.signature}`);
+      const beamMetrics: Record<string, number> = {};
+      if (p.beamSubset > 0) {
+        const sub = evenSubset(testSources.length, p.beamSubset);
+        const subRefs = [sub.map((i) => testRefs[0][i])];
+        const beam = await translate(system.decoder, bpe, sub.map((i) => testSources[i]), p.beamDecode);
+        Object.assign(beamMetrics, {
+          subsetBleu: corpusBleu(sub.map((i) => test.texts[i]), subRefs).score,
+          subsetBeamBleu: corpusBleu(beam.texts, subRefs).score,
+          beamDecodeTokensPerSecond: beam.outputTokens / beam.seconds,
+        });
+        ctx.log.info(`${arch} ${variant}: on ${sub.length} test sentences, BLEU ${beamMetrics.subsetBleu.toFixed(2)} -> ${beamMetrics.subsetBeamBleu.toFixed(2)} with beam ${p.beamDecode.beam}, ${beam.seconds.toFixed(0)} s`);
+      }
       const resumed = result.resumedAtStep !== null;
       done[variant] = {
         hypotheses: test.texts,
@@ -183,6 +199,7 @@ export async function runTranslationCell(ctx: RunContext<CellParams>, spec: Cell
           resumed: resumed ? 1 : 0,
           decodeTokensPerSecond: test.outputTokens / test.seconds,
           decodeSeconds: test.seconds,
+          ...beamMetrics,
         },
         curve: result.history.map((h) => ({ variant, round: h.epoch, trainLoss: h.trainLoss, learningRate: h.learningRate, valBleu: h.metrics.valBleu, valChrf: h.metrics.valChrf })),
       };
