@@ -13,7 +13,7 @@
  */
 /// <reference types="@webgpu/types" />
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '../kernels/tf.ts';
@@ -118,13 +118,17 @@ interface PeerResult {
  * The official Mamba CUDA selective scan (bench/peers/mamba-cuda), timed in this run: built from
  * MAMBA_CUDA_SRC (state-spaces/mamba's csrc/selective_scan) into MAMBA_CUDA_BUILD (default
  * build/peers/mamba-cuda) unless already there, on a host with nvcc and CUDA PyTorch (PYTHON).
- * MAMBA_CUDA_WAIT=<seconds>: another process is building it; wait for the module that long.
+ * MAMBA_CUDA_WAIT=<seconds>: another process is building it (bench/device-bench.sh); wait for the
+ * module that long, or until that build writes its exit status to build.rc.
  */
 async function officialPeer(sizes: ScanSize[]): Promise<PeerResult | string> {
   const dir = process.env.MAMBA_CUDA_BUILD ?? join(root, 'build/peers/mamba-cuda');
   const built = () => existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('selective_scan_cuda') && f.endsWith('.so'));
   const waitUntil = Date.now() + 1e3 * Number(process.env.MAMBA_CUDA_WAIT ?? 0);
-  while (!built() && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 2000));
+  // A build in the background writes its exit status to build.rc when it ends.
+  const ended = () => existsSync(join(dir, 'build.rc'));
+  while (!built() && !ended() && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 2000));
+  if (!built() && ended()) return `not available: its build failed (exit ${readFileSync(join(dir, 'build.rc'), 'utf8').trim()})`;
   if (!built()) {
     if (!process.env.MAMBA_CUDA_SRC) return 'not available: set MAMBA_CUDA_SRC to state-spaces/mamba\'s csrc/selective_scan (needs nvcc and CUDA PyTorch) to build and time it here';
     console.log(`\nbuilding the official CUDA scan from ${process.env.MAMBA_CUDA_SRC} (a few minutes)`);
