@@ -23,6 +23,7 @@ if [ "$out" = "$root/.gpu" ]; then
   grep -qx '/.gpu/' "$exclude" 2>/dev/null || echo '/.gpu/' >>"$exclude"
 fi
 stage=$(mktemp -d)
+chmod 755 "$stage" # apt-get download runs as _apt, which must reach it
 trap 'rm -rf "$stage"' EXIT
 rm -rf "$out"
 mkdir -p "$out/lib"
