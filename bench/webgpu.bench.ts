@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '../kernels/tf.ts';
 import { adapterLabel, ensureScanTuned, releaseWebGPU, setupWebGPU, webgpuDevice, type WebGPUDetails } from '../kernels/webgpu/setup.ts';
-import { activeScanTable, chooseBackward, chooseForward, describeForward, tableEntry, type ForwardChoice } from '../kernels/webgpu/scan_choice.ts';
+import { activeScanTable, chooseBackward, chooseForward, describeBackward, describeForward, tableEntry, type ForwardChoice } from '../kernels/webgpu/scan_choice.ts';
 import { forwardCandidates } from '../kernels/webgpu/scan_tuning.ts';
 import { quadSplit } from '../kernels/webgpu/scan_forward_quad_wgsl.ts';
 import { copyBandwidth } from '../kernels/webgpu/bandwidth.ts';
@@ -290,11 +290,11 @@ async function main(): Promise<void> {
     const x = inputs(s);
     const dy = tf.randomUniform([s.b, s.d, s.l], -1, 1, 'float32', 4);
     const dLast = tf.zeros([s.b, s.d, s.n]);
-    const chosen = chooseBackward(table, s).choice.chunks;
-    for (const chunks of [undefined, ...(chosen === 1 ? [] : [1])]) {
+    const chosen = chooseBackward(table, s).choice;
+    for (const chunks of [undefined, ...(chosen.chunks === 1 && !chosen.split ? [] : [1])]) {
       const sec = await timeGpu(trainStep(x, dy, dLast, chunks), flush, small ? 1 : 3);
-      const label = chunks === undefined ? `default (x${chosen})` : `unsplit (x${chunks})`;
-      train.push({ ...s, label, chunks: chunks ?? chosen, seconds: sec });
+      const label = chunks === undefined ? `default (${describeBackward(chosen)})` : `unsplit (x${chunks})`;
+      train.push({ ...s, label, chunks: chunks ?? chosen.chunks, split: chunks ? null : chosen.split ?? null, seconds: sec });
       console.log(`  ${s.b} ${String(s.d).padStart(5)} ${String(s.l).padStart(6)}  ${label.padEnd(28)}  ${fmt(sec * 1e3).padStart(7)}`);
     }
     tf.dispose([dy, dLast, ...Object.values(x)]);

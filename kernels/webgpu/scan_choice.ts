@@ -21,6 +21,8 @@ export interface ForwardChoice {
 export interface BackwardChoice {
   /** Chunks l is split into (run side by side). */
   chunks: number;
+  /** State groups per channel (the workgroup is 32 channels x split); default stateSplit(n). */
+  split?: number;
 }
 
 export interface ScanShape {
@@ -112,7 +114,7 @@ export function chooseBackward(table: ScanTable | null, s: ScanShape): { choice:
   const found = tableEntry(table, s);
   if (!found) return { choice: defaultBackward(s), source: 'default' };
   const c = found.entry.backward;
-  return { choice: found.exact ? c : { chunks: clampChunks(c.chunks, s.l, 16) }, source: found.exact ? 'tuned' : 'nearest tuned' };
+  return { choice: found.exact ? c : { ...c, chunks: clampChunks(c.chunks, s.l, 16) }, source: found.exact ? 'tuned' : 'nearest tuned' };
 }
 
 /** A short readable label of a forward choice (bench rows, tables). */
@@ -120,6 +122,8 @@ export function describeForward(f: ForwardChoice & { chunkLength?: number }): st
   if (f.path === 'rows') return `rows${f.chunkLength ? `, chunk ${f.chunkLength}` : ''}`;
   return `quad ${f.channels ?? QUAD_SHAPE.rows}/${f.split ?? '-'}/${f.tile ?? QUAD_SHAPE.tile} x${f.chunks ?? 1}`;
 }
+
+export const describeBackward = (b: BackwardChoice) => `x${b.chunks}${b.split ? ` split ${b.split}` : ''}`;
 
 /** The active table (set by setup from the adapter's cache; null: defaults only). */
 let active: ScanTable | null = null;

@@ -85,8 +85,9 @@ const recording = () => (tf.engine() as unknown as { state: { gradientDepth: num
  */
 function fitting(c: ScanConfig, backend: WebGPUBackend, shader: (t: Tiling) => string, preferred?: number): { t: Tiling; code: string } {
   const limit = (backend as unknown as { device: GPUDevice }).device.limits.maxComputeWorkgroupStorageSize;
+  const invocations = (backend as unknown as { device: GPUDevice }).device.limits.maxComputeInvocationsPerWorkgroup;
   for (let split = preferred ?? stateSplit(c.n); split >= 1; split /= 2) {
-    if (c.n % split !== 0) continue;
+    if (c.n % split !== 0 || 32 * split > invocations) continue;
     const t = tiling(c, split);
     const code = shader(t);
     if (workgroupBytes(code) <= limit) return { t, code };
@@ -198,12 +199,12 @@ function rowsForward(c: ScanConfig, inputs: Infos, backend: WebGPUBackend, save:
   return outputs;
 }
 
-function backward(inputs: Infos, backend: WebGPUBackend, softplus: boolean, wantedChunks?: number): tf.TensorInfo[] {
+function backward(inputs: Infos, backend: WebGPUBackend, softplus: boolean, wantedChunks?: number, split?: number): tf.TensorInfo[] {
   const c = configOf(inputs, softplus);
   const { b, d, l, n } = c;
   const { length, chunks } = chunkSpan(l, wantedChunks ?? 1, CHECKPOINT);
   const chunked = chunks > 1;
-  const { t, code } = fitting(c, backend, (t) => backwardShader(c, t, chunked));
+  const { t, code } = fitting(c, backend, (t) => backwardShader(c, t, chunked), split);
   const du = allocate(backend, [b, d, l]);
   const ddelta = allocate(backend, [b, d, l]);
   const dz = c.hasZ ? allocate(backend, [b, d, l]) : null;
@@ -277,9 +278,10 @@ export function registerScanKernels(): void {
     kernelName: SELECTIVE_SCAN_GRAD,
     backendName: 'webgpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const a = attrs as { softplus?: boolean; chunks?: number };
+      const a = attrs as { softplus?: boolean; chunks?: number; split?: number };
       const c = configOf(inputs as Infos, Boolean(a.softplus));
-      return backward(inputs as Infos, backend as WebGPUBackend, Boolean(a.softplus), a.chunks ?? chooseBackward(activeScanTable(), c).choice.chunks);
+      const chosen = a.chunks === undefined ? chooseBackward(activeScanTable(), c).choice : { chunks: a.chunks, split: a.split };
+      return backward(inputs as Infos, backend as WebGPUBackend, Boolean(a.softplus), chosen.chunks, chosen.split);
     },
   });
 }

@@ -14,7 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeFileAtomic } from '../../engine/files/fsx.ts';
-import { bucketOf, describeForward, type BackwardChoice, type ForwardChoice, type ScanShape, type ScanTable, type TableEntry } from './scan_choice.ts';
+import { stateSplit } from './scan_layout.ts';
+import { bucketOf, describeBackward, describeForward, type BackwardChoice, type ForwardChoice, type ScanShape, type ScanTable, type TableEntry } from './scan_choice.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const KERNEL_SOURCES = ['scan_kernels.ts', 'scan_layout.ts', 'scan_forward_quad_wgsl.ts', 'scan_forward_rows_wgsl.ts', 'scan_backward_wgsl.ts', 'reduce_wgsl.ts', 'program.ts'];
@@ -51,6 +52,9 @@ export const QUAD_CANDIDATES: [number, number, number][] = [[32, 2, 16], [32, 4,
 /** Invocations beyond which more chunks are not tried. */
 const MAX_INVOCATIONS = 1 << 21;
 
+/** State splits of the backward tried besides the default (a workgroup of 32 channels x split). */
+export const BACKWARD_SPLITS = [1, 2, 4, 8];
+
 const powersOfTwo = (max: number) => Array.from({ length: Math.floor(Math.log2(Math.max(1, max))) + 1 }, (_, i) => 2 ** i);
 
 export function forwardCandidates(s: ScanShape): ForwardChoice[] {
@@ -83,15 +87,21 @@ export interface TuneOptions {
   trialSeconds?: number;
 }
 
-/** Median seconds per call of `step` over 3 trials, after a warm-up; reps per trial from a first timed call. */
-export async function timeCalls(step: () => void, settle: () => Promise<void>, trialSeconds = 0.03): Promise<number> {
+/**
+ * Median seconds per call of `step` over 3 trials; reps per trial from a first timed call, then a
+ * warm-up trial of as many calls: the first calls at a size pay for the buffers that reps calls in
+ * flight hold, which on the H200 made whichever candidate was timed first at a size read slow.
+ */
+export async function timeCalls(step: () => void, settle: () => Promise<void>, trialSeconds = 0.05): Promise<number> {
   step();
   await settle();
   let start = performance.now();
   step();
   await settle();
   const once = (performance.now() - start) / 1e3;
-  const reps = Math.max(1, Math.min(50, Math.ceil(trialSeconds / Math.max(once, 1e-5))));
+  const reps = Math.max(2, Math.min(50, Math.ceil(trialSeconds / Math.max(once, 1e-5))));
+  for (let i = 0; i < reps; i++) step();
+  await settle();
   const per: number[] = [];
   for (let t = 0; t < 3; t++) {
     start = performance.now();
@@ -142,14 +152,18 @@ export async function tuneShape(s: ScanShape, options: TuneOptions): Promise<Tab
   const dLast = tf.randomUniform([s.b, s.d, s.n], -1, 1, 'float32', 10);
   const backwardCandidatesMs: Record<string, number> = {};
   let backward: { choice: BackwardChoice; ms: number } | null = null;
-  for (const choice of backwardCandidates(s)) {
+  const timeBackward = async (choice: BackwardChoice) => {
     const ms = 1e3 * (await timeCalls(backwardCall(x, checkpoints!, dy, dLast, choice), options.settle, options.trialSeconds));
-    backwardCandidatesMs[`x${choice.chunks}`] = ms;
+    backwardCandidatesMs[describeBackward(choice)] = ms;
     if (!backward || ms < backward.ms) backward = { choice, ms };
-  }
+  };
+  // Chunk counts at the default state split, then the other splits at the best count.
+  for (const choice of backwardCandidates(s)) await timeBackward(choice);
+  const bestChunks = backward!.choice.chunks;
+  for (const split of BACKWARD_SPLITS) if (s.n % split === 0 && split !== stateSplit(s.n)) await timeBackward({ chunks: bestChunks, split });
   tf.dispose([y!, last!, checkpoints!, dy, dLast, ...Object.values(x)]);
   await options.settle();
-  options.log?.(`tuned b ${s.b} d ${s.d} l ${s.l} n ${s.n}: forward ${describeForward(forward!.choice)} ${forward!.ms.toFixed(3)} ms, backward x${backward!.choice.chunks} ${backward!.ms.toFixed(3)} ms`);
+  options.log?.(`tuned b ${s.b} d ${s.d} l ${s.l} n ${s.n}: forward ${describeForward(forward!.choice)} ${forward!.ms.toFixed(3)} ms, backward ${describeBackward(backward!.choice)} ${backward!.ms.toFixed(3)} ms`);
   return { shape: s, forward: forward!.choice, backward: backward!.choice, forwardMs: forward!.ms, backwardMs: backward!.ms, forwardCandidates: forwardCandidatesMs, backwardCandidates: backwardCandidatesMs };
 }
 

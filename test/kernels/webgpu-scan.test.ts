@@ -164,18 +164,19 @@ describe('webgpu fused selective scan', () => {
       const empty = tf.tensor1d([]);
       const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k] ?? empty]));
       const [y, last, checkpoints] = tf.engine().runKernel('SelectiveScan', given, { softplus: spec.softplus, keepCheckpoints: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      const grads = async (chunks: number) => {
-        const gs = tf.engine().runKernel('SelectiveScanGrad', { ...given, checkpoints: checkpoints!, dy, dLast }, { softplus: spec.softplus, chunks } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const grads = async (chunks: number, split?: number) => {
+        const gs = tf.engine().runKernel('SelectiveScanGrad', { ...given, checkpoints: checkpoints!, dy, dLast }, { softplus: spec.softplus, chunks, split } as unknown as tf.NamedAttrMap) as tf.Tensor[];
         // Absent inputs' gradients are empty tensors with no GPU buffer to read.
         const data = await Promise.all(gs.map((g) => (g.size > 0 ? (g.data() as Promise<Float32Array>) : new Float32Array(0))));
         tf.dispose(gs);
         return data;
       };
       const whole = await grads(1);
-      for (const chunks of [2, 64]) {
-        const split = await grads(chunks);
+      // Also other state splits (workgroups of 32 channels x split; one that does not divide n falls back).
+      for (const [chunks, states] of [[2, undefined], [64, undefined], [3, 1], [2, 8]] as const) {
+        const split = await grads(chunks, states);
         whole.forEach((g, i) => {
-          if (g.length > 0) expect(normalisedError(split[i]!, g), `gradient ${INPUTS[i]} in ${chunks} chunks`).toBeLessThan(TOLERANCE);
+          if (g.length > 0) expect(normalisedError(split[i]!, g), `gradient ${INPUTS[i]} in ${chunks} chunks, split ${states}`).toBeLessThan(TOLERANCE);
         });
       }
       tf.dispose([y!, last!, checkpoints!, dy, dLast, empty]);
