@@ -1,19 +1,26 @@
 /**
  * The fused selective scan on a WebGPU adapter (kernels/webgpu), measured against the device's own
- * memory bandwidth (a WGSL copy kernel, same run), PyTorch's sequential reference scan on the same GPU
- * (bench/peers/scan_torch_gpu.py, where python3 with CUDA torch exists), and softmax attention of the
- * same width on the same backend, over sequence lengths up to 256K.
+ * memory bandwidth (a WGSL copy kernel, same run), the official Mamba CUDA scan on the same GPU in the
+ * same run (bench/peers/mamba-cuda, at its five shapes, forward and forward+backward, as ratios),
+ * PyTorch's sequential reference scan (bench/peers/scan_torch_gpu.py, where python3 with CUDA torch
+ * exists), and softmax attention of the same width on the same backend, over lengths up to 256K.
+ * The default rows are the adapter's measured table (kernels/webgpu/scan_tuning.ts), tuned first for
+ * every shape timed here if the cache lacks it; each size says whether the default is within 10% of
+ * the best row.
  *
  * Runs only on a real GPU: on a CPU renderer (llvmpipe) it says so and stops, unless
  * WEBGPU_BENCH_SOFTWARE=1 (tiny sizes, to exercise the code). Writes build/bench/webgpu.json.
  */
 /// <reference types="@webgpu/types" />
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '../kernels/tf.ts';
-import { adapterLabel, releaseWebGPU, setupWebGPU, webgpuDevice, type WebGPUDetails } from '../kernels/webgpu/setup.ts';
+import { adapterLabel, ensureScanTuned, releaseWebGPU, setupWebGPU, webgpuDevice, type WebGPUDetails } from '../kernels/webgpu/setup.ts';
+import { activeScanTable, chooseBackward, chooseForward, describeBackward, describeForward, tableEntry, type ForwardChoice } from '../kernels/webgpu/scan_choice.ts';
+import { forwardCandidates } from '../kernels/webgpu/scan_tuning.ts';
+import { quadSplit } from '../kernels/webgpu/scan_forward_quad_wgsl.ts';
 import { copyBandwidth } from '../kernels/webgpu/bandwidth.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,9 +43,13 @@ function flusher(device: GPUDevice): Flush {
   };
 }
 
-/** Median seconds per call of `step` (which records GPU work), `reps` calls per trial after one warm-up. */
+/**
+ * Median seconds per call of `step` (which records GPU work), `reps` calls per trial after a warm-up
+ * trial of as many calls: the first calls at a size pay for new buffers (the pool grows to what `reps`
+ * calls in flight hold), which made the first kernel timed at each size read slow.
+ */
 async function timeGpu(step: () => void, flush: Flush, reps: number, trials = 3): Promise<number> {
-  step();
+  for (let i = 0; i < reps; i++) step();
   await flush();
   const per: number[] = [];
   for (let t = 0; t < trials; t++) {
@@ -90,6 +101,48 @@ interface Shape {
   tile?: number;
   unroll?: number;
   chunkLength?: number;
+  chunks?: number;
+}
+
+/** The official kernel's five shapes (b, d, l), as its build-and-time script runs them. */
+const PEER_SHAPES: [number, number, number][] = [[8, 4096, 2048], [8, 4096, 8192], [4, 4096, 16384], [1, 512, 65536], [1, 2048, 65536]];
+
+interface PeerResult {
+  device: string;
+  torch: string;
+  copyGBps: number;
+  shapes: (ScanSize & { forwardSeconds: number; forwardBackwardSeconds: number })[];
+}
+
+/**
+ * The official Mamba CUDA selective scan (bench/peers/mamba-cuda), timed in this run: built from
+ * MAMBA_CUDA_SRC (state-spaces/mamba's csrc/selective_scan) into MAMBA_CUDA_BUILD (default
+ * build/peers/mamba-cuda) unless already there, on a host with nvcc and CUDA PyTorch (PYTHON).
+ * MAMBA_CUDA_WAIT=<seconds>: another process is building it (bench/device-bench.sh); wait for the
+ * module that long, or until that build writes its exit status to build.rc.
+ */
+async function officialPeer(sizes: ScanSize[]): Promise<PeerResult | string> {
+  const dir = process.env.MAMBA_CUDA_BUILD ?? join(root, 'build/peers/mamba-cuda');
+  const built = () => existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('selective_scan_cuda') && f.endsWith('.so'));
+  const waitUntil = Date.now() + 1e3 * Number(process.env.MAMBA_CUDA_WAIT ?? 0);
+  // A build in the background writes its exit status to build.rc when it ends.
+  const ended = () => existsSync(join(dir, 'build.rc'));
+  while (!built() && !ended() && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 2000));
+  if (!built() && ended()) return `not available: its build failed (exit ${readFileSync(join(dir, 'build.rc'), 'utf8').trim()})`;
+  if (!built()) {
+    if (!process.env.MAMBA_CUDA_SRC) return 'not available: set MAMBA_CUDA_SRC to state-spaces/mamba\'s csrc/selective_scan (needs nvcc and CUDA PyTorch) to build and time it here';
+    console.log(`\nbuilding the official CUDA scan from ${process.env.MAMBA_CUDA_SRC} (a few minutes)`);
+    const b = spawnSync('bash', [join(root, 'bench/peers/mamba-cuda/build.sh'), dir], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'inherit'] });
+    if (b.status !== 0) return `not available: its build failed (exit ${b.status})`;
+  }
+  const r = spawnSync(process.env.PYTHON ?? 'python3', [join(root, 'bench/peers/mamba-cuda/time_peer.py'), JSON.stringify(sizes.map((s) => [s.b, s.d, s.l])), String(sizes[0]?.n ?? 16)], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    env: { ...process.env, PYTHONPATH: [dir, process.env.PYTHONPATH].filter(Boolean).join(':') },
+  });
+  if (r.status === 3) return 'not available (no CUDA PyTorch, or the module does not load)';
+  if (r.status !== 0) return `failed (exit ${r.status}): ${(r.stderr ?? '').trim().split('\n').slice(-1)[0]}`;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as PeerResult;
 }
 
 function forwardStep(x: Record<string, tf.Tensor>, shape: Shape = {}, keepCheckpoints = false) {
@@ -100,10 +153,10 @@ function forwardStep(x: Record<string, tf.Tensor>, shape: Shape = {}, keepCheckp
 }
 
 /** Forward with checkpoints, then every gradient: one training step of the scan. */
-function trainStep(x: Record<string, tf.Tensor>, dy: tf.Tensor, dLast: tf.Tensor) {
+function trainStep(x: Record<string, tf.Tensor>, dy: tf.Tensor, dLast: tf.Tensor, chunks?: number) {
   return () => {
     const [y, last, ck] = tf.engine().runKernel('SelectiveScan', x, { softplus: true, keepCheckpoints: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-    const grads = tf.engine().runKernel('SelectiveScanGrad', { ...x, checkpoints: ck!, dy, dLast }, { softplus: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    const grads = tf.engine().runKernel('SelectiveScanGrad', { ...x, checkpoints: ck!, dy, dLast }, { softplus: true, ...(chunks ? { chunks } : {}) } as unknown as tf.NamedAttrMap) as tf.Tensor[];
     tf.dispose([y!, last!, ck!, ...grads]);
   };
 }
@@ -158,82 +211,125 @@ async function main(): Promise<void> {
   result.copy = { bytes: copyBytes, gbps: copyGBps };
   console.log(`copy bandwidth (read + write, ${copyBytes >> 20} MiB): ${fmt(copyGBps, 0)} GB/s`);
 
-  // 2. Forward throughput against the copy bandwidth, for each state split.
+  // 2. The scan's measured table for every shape this bench times (measured once per adapter, cached).
   const maxBinding = details.limits.maxStorageBufferBindingSize!;
   // Halve the batch until one (b, d, l) tensor fits a storage binding.
   const fit = (s: ScanSize): ScanSize => (4 * s.b * s.d * s.l > maxBinding && s.b > 1 ? fit({ ...s, b: s.b / 2 }) : s);
-  const fwdSizes: ScanSize[] = (small
-    ? [{ b: 1, d: 64, l: 256, n: 16 }]
-    : [{ b: 8, d: 4096, l: 2048, n: 16 }, { b: 8, d: 4096, l: 8192, n: 16 }, { b: 4, d: 4096, l: 16384, n: 16 }, { b: 1, d: 512, l: 65536, n: 16 }]).map(fit);
+  const peerSizes: ScanSize[] = (small ? [{ b: 1, d: 64, l: 256, n: 16 }, { b: 1, d: 16, l: 1024, n: 16 }] : PEER_SHAPES.map(([b, d, l]) => ({ b, d, l, n: 16 }))).map(fit);
+  const width = small ? 32 : 512;
+  const lengths = small ? [256, 1024] : [1024, 4096, 16384, 65536, 262144];
+  const tuneStart = performance.now();
+  const tunedNow = await ensureScanTuned([...peerSizes, ...lengths.map((l) => ({ b: 1, d: width, l, n: 16 }))], (line) => console.log(`  ${line}`), small);
+  const tuneSeconds = (performance.now() - tuneStart) / 1e3;
+  const table = activeScanTable();
+  result.scanTable = table as unknown as Record<string, unknown>;
+  console.log(`scan table: ${tunedNow.length} bucket(s) measured now (${fmt(tuneSeconds, 1)} s), ${Object.keys(table?.entries ?? {}).length} in the table`);
+
+  // 3. Forward throughput against the copy bandwidth: the default (the table's choice) against the
+  // table's next-best candidates, the unsplit quad forward and the rows forward, re-timed here.
   const forward: Record<string, unknown>[] = [];
-  // Kernels compared: the default, the rows forward with its default chunking and with l in 2 chunks,
-  // the tiled forward at its best measured shape (split 2, tile 8), and the quad forward over channels
-  // per workgroup, state lanes per channel and tile length.
-  const quadShapes: Shape[] = [[32, 4, 16], [16, 4, 16], [64, 4, 16], [32, 4, 32], [64, 2, 16], [32, 2, 8], [32, 2, 16], [16, 2, 32], [64, 1, 16]]
-    .map(([channels, split, tile]) => ({ path: 'quad', channels, split, tile }));
-  const shapesFor = (s: ScanSize): Shape[] => [
-    {},
-    { path: 'rows' },
-    { path: 'rows', chunkLength: s.l / 2 },
-    { path: 'workgroup', split: 2, tile: 8, unroll: 1 },
-    ...(s.b * s.d >= 8192 ? quadShapes : quadShapes.slice(0, 4)),
-  ];
-  const describe = (shape: Shape) =>
-    shape.path === undefined ? 'default' : shape.path === 'rows' ? `rows, ${shape.chunkLength ? `chunk ${shape.chunkLength}` : 'auto chunks'}` : shape.path === 'subgroup' ? 'subgroup'
-      : shape.path === 'quad' ? `quad, ${shape.channels} ch split ${shape.split} tile ${shape.tile}` : `tiled, split ${shape.split} tile ${shape.tile}`;
   console.log('\nforward (z, D, delta bias, softplus; n = 16)\n  b     d      l  kernel                        ms     GB/s  of copy');
-  for (const s of fwdSizes) {
+  for (const s of peerSizes) {
     const x = inputs(s);
-    for (const shape of shapesFor(s)) {
+    const entry = table ? tableEntry(table, s)?.entry : undefined;
+    const ranked = entry ? Object.entries(entry.forwardCandidates).sort((a, b) => a[1] - b[1]).map(([label]) => label) : [];
+    const byLabel = new Map(forwardCandidates(s).map((c) => [describeForward(c), c]));
+    const alternatives: Shape[] = [...new Set([...ranked.slice(0, 3), describeForward({ path: 'quad', channels: 32, split: quadSplit(s.b * s.d), tile: 16, chunks: 1 }), 'rows'])]
+      .map((label) => byLabel.get(label))
+      .filter((c): c is NonNullable<typeof c> => c !== undefined);
+    const rows: { label: string; sec: number }[] = [];
+    for (const shape of [{} as Shape, ...alternatives]) {
       const sec = await timeGpu(forwardStep(x, shape), flush, small ? 2 : 5);
       const gbps = forwardBytes(s) / sec / 1e9;
-      const row = { ...s, ...shape, seconds: sec, gbps, ofCopy: gbps / copyGBps };
-      forward.push(row);
-      const verdict = s.l >= 8192 ? ` ${gbps / copyGBps >= TARGET_GOAL ? 'PASS (target 60%)' : gbps / copyGBps >= TARGET_MIN ? 'PASS (min 30%)' : 'MISS'}` : '';
-      console.log(`  ${s.b} ${String(s.d).padStart(5)} ${String(s.l).padStart(6)}  ${describe(shape).padEnd(26)}  ${fmt(sec * 1e3).padStart(7)} ${fmt(gbps, 0).padStart(6)}  ${fmt(100 * row.ofCopy, 1)}%${verdict}`);
+      const label = shape.path === undefined ? `default (${describeForward(chooseForward(table, s).choice)})` : describeForward(shape as ForwardChoice);
+      rows.push({ label, sec });
+      forward.push({ ...s, ...shape, label, seconds: sec, gbps, ofCopy: gbps / copyGBps });
+      const verdict = s.l >= 8192 && shape.path === undefined ? ` ${gbps / copyGBps >= TARGET_GOAL ? 'PASS (target 60%)' : gbps / copyGBps >= TARGET_MIN ? 'PASS (min 30%)' : 'MISS (target 60%)'}` : '';
+      console.log(`  ${s.b} ${String(s.d).padStart(5)} ${String(s.l).padStart(6)}  ${label.padEnd(30)}  ${fmt(sec * 1e3).padStart(7)} ${fmt(gbps, 0).padStart(6)}  ${fmt(100 * gbps / copyGBps, 1)}%${verdict}`);
     }
+    const best = Math.min(...rows.map((r) => r.sec));
+    const within = rows[0]!.sec / best;
+    console.log(`  default / best row: ${fmt(within, 3)} ${within <= 1.1 ? 'PASS' : 'MISS'} (within 10%)`);
+    forward.push({ ...s, defaultOverBest: within });
     tf.dispose(Object.values(x));
   }
   result.forward = forward;
-  if (!software) {
-    // The two forward paths must agree (outputs, and the checkpoints the backward starts from).
-    const s = { b: 2, d: 256, l: 1000, n: 16 };
+
+  // On the GPU itself: the split-along-l forward and backward agree with the unsplit ones.
+  {
+    const s = { b: 1, d: 256, l: 4096, n: 16 };
     const x = inputs(s);
     const dy = tf.randomUniform([s.b, s.d, s.l], -1, 1, 'float32', 4);
     const dLast = tf.randomUniform([s.b, s.d, s.n], -1, 1, 'float32', 5);
-    const run = async (path: string, shape: Shape = {}) => {
-      const [y, last, ck] = tf.engine().runKernel('SelectiveScan', x, { softplus: true, path, ...shape, keepCheckpoints: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      const g = tf.engine().runKernel('SelectiveScanGrad', { ...x, checkpoints: ck!, dy, dLast }, { softplus: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      const out = [await y!.data(), await last!.data(), await g[1]!.data(), await g[3]!.data()];
+    const run = async (fwd: object, chunks: number) => {
+      const [y, last, ck] = tf.engine().runKernel('SelectiveScan', x, { softplus: true, ...fwd, keepCheckpoints: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const g = tf.engine().runKernel('SelectiveScanGrad', { ...x, checkpoints: ck!, dy, dLast }, { softplus: true, chunks } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const out = [await y!.data(), await last!.data(), await ck!.data(), await g[0]!.data(), await g[1]!.data(), await g[2]!.data(), await g[3]!.data()];
       tf.dispose([y!, last!, ck!, ...g]);
       return out;
     };
-    const a = await run('rows');
-    const w = await run('workgroup');
-    const q = await run('quad');
     const rel = (p: ArrayLike<number>, q: ArrayLike<number>) => {
       let e = 0, m = 0;
       for (let i = 0; i < q.length; i++) { e = Math.max(e, Math.abs(p[i]! - q[i]!)); m = Math.max(m, Math.abs(q[i]!)); }
       return e / m;
     };
-    const agree = (p: ArrayLike<number>[]) => ({ y: rel(p[0]!, w[0]!), lastState: rel(p[1]!, w[1]!), ddelta: rel(p[2]!, w[2]!), dB: rel(p[3]!, w[3]!) });
-    const agreement: Record<string, Record<string, number>> = { rows: agree(a), quad: agree(q) };
-    for (const shape of quadShapes) agreement[describe(shape)] = agree(await run('quad', shape));
-    result.pathAgreement = agreement;
-    for (const [path, e] of Object.entries(agreement)) {
-      console.log(`${path} vs tiled forward, max error / max value: ${Object.entries(e).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
-    }
+    const whole = await run({ path: 'workgroup' }, 1);
+    const split = await run({ path: 'quad', chunks: 16 }, 16);
+    const names = ['y', 'lastState', 'checkpoints', 'du', 'ddelta', 'dA', 'dB'];
+    const agreement = Object.fromEntries(names.map((name, i) => [name, rel(split[i]!, whole[i]!)]));
+    result.splitAgreement = agreement;
+    console.log(`split along l (16 chunks) vs unsplit, max error / max value: ${names.map((n) => `${n} ${agreement[n]!.toExponential(1)}`).join(', ')}`);
     tf.dispose([dy, dLast, ...Object.values(x)]);
   }
 
-  // WEBGPU_BENCH_ONLY=forward: the forward comparison alone (a sweep of kernel shapes).
-  if (process.env.WEBGPU_BENCH_ONLY === 'forward') {
+  // 4. Forward + backward (checkpoints kept, every gradient) at the same shapes: the default against the
+  // unsplit backward.
+  const train: Record<string, unknown>[] = [];
+  console.log('\nforward + backward (n = 16)\n  b     d      l  backward                      ms');
+  for (const s of peerSizes) {
+    const x = inputs(s);
+    const dy = tf.randomUniform([s.b, s.d, s.l], -1, 1, 'float32', 4);
+    const dLast = tf.zeros([s.b, s.d, s.n]);
+    const chosen = chooseBackward(table, s).choice;
+    for (const chunks of [undefined, ...(chosen.chunks === 1 && !chosen.split ? [] : [1])]) {
+      const sec = await timeGpu(trainStep(x, dy, dLast, chunks), flush, small ? 1 : 3);
+      const label = chunks === undefined ? `default (${describeBackward(chosen)})` : `unsplit (x${chunks})`;
+      train.push({ ...s, label, chunks: chunks ?? chosen.chunks, split: chunks ? null : chosen.split ?? null, seconds: sec });
+      console.log(`  ${s.b} ${String(s.d).padStart(5)} ${String(s.l).padStart(6)}  ${label.padEnd(28)}  ${fmt(sec * 1e3).padStart(7)}`);
+    }
+    tf.dispose([dy, dLast, ...Object.values(x)]);
+  }
+  result.forwardBackward = train;
+
+  // 5. The official CUDA kernel on the same GPU, same shapes, in this run.
+  const peer = small ? 'not run on a software adapter' : await officialPeer(peerSizes);
+  result.officialPeer = peer;
+  if (typeof peer === 'string') console.log(`\nofficial CUDA selective scan: ${peer}`);
+  else {
+    console.log(`\nofficial CUDA selective scan (state-spaces/mamba selective_scan_cuda, fp32; torch ${peer.torch}, ${peer.device}, copy ${fmt(peer.copyGBps, 0)} GB/s)`);
+    console.log('  b     d      l   peer fwd ms  ours fwd ms  peer/ours   peer fwd+bwd ms  ours fwd+bwd ms  peer/ours');
+    const ratios: Record<string, unknown>[] = [];
+    for (const p of peer.shapes) {
+      const same = (r: Record<string, unknown>) => r.b === p.b && r.d === p.d && r.l === p.l && typeof r.label === 'string' && r.label.startsWith('default');
+      const ours = forward.find(same)?.seconds as number | undefined;
+      const oursTrain = train.find(same)?.seconds as number | undefined;
+      if (ours === undefined || oursTrain === undefined) continue;
+      const fr = p.forwardSeconds / ours;
+      const tr = p.forwardBackwardSeconds / oursTrain;
+      ratios.push({ b: p.b, d: p.d, l: p.l, peerForward: p.forwardSeconds, oursForward: ours, forwardRatio: fr, peerForwardBackward: p.forwardBackwardSeconds, oursForwardBackward: oursTrain, forwardBackwardRatio: tr });
+      console.log(`  ${p.b} ${String(p.d).padStart(5)} ${String(p.l).padStart(6)}  ${fmt(p.forwardSeconds * 1e3).padStart(10)}  ${fmt(ours * 1e3).padStart(11)}  ${fmt(fr).padStart(8)}x  ${fmt(p.forwardBackwardSeconds * 1e3).padStart(15)}  ${fmt(oursTrain * 1e3).padStart(15)}  ${fmt(tr).padStart(8)}x`);
+    }
+    result.peerRatios = ratios;
+    const worst = Math.min(...ratios.flatMap((r) => [r.forwardRatio as number, r.forwardBackwardRatio as number]));
+    console.log(`  slowest ratio: ${fmt(worst)}x (${worst >= 1.5 ? 'PASS, target 1.5x' : worst >= 1 ? 'faster, below the 1.5x target' : 'MISS: the peer is faster'})`);
+  }
+  if (process.env.WEBGPU_BENCH_ONLY === 'peer') {
     write(result);
     releaseWebGPU();
     return;
   }
 
-  // 3. Forward + backward at l = 65536: time and GPU memory, against the (b, d, l, n) tensor it avoids.
+  // 6. Forward + backward at l = 65536: GPU memory, against the (b, d, l, n) tensor it avoids.
   const big: ScanSize = small ? { b: 1, d: 32, l: 4096, n: 16 } : { b: 1, d: 2048, l: 65536, n: 16 };
   {
     const x = inputs(big);
@@ -265,9 +361,7 @@ async function main(): Promise<void> {
     console.log(`  live tensors during the step: ${fmt(during.numBytes / 2 ** 30)} GiB; a (b, d, l, n) float32 tensor would be ${fmt(stateTensorBytes / 2 ** 30)} GiB; gradients finite: ${finite}`);
   }
 
-  // 4. Scaling with l: fused scan (forward, forward + backward) against attention of the same width.
-  const width = small ? 32 : 512;
-  const lengths = small ? [256, 1024] : [1024, 4096, 16384, 65536, 262144];
+  // 7. Scaling with l: fused scan (forward, forward + backward) against attention of the same width.
   const scaling: Record<string, unknown>[] = [];
   console.log(`\nscaling (b 1, d ${width}, n 16)\n       l   scan fwd ms  scan fwd+bwd ms  attention ms`);
   for (const l of lengths) {
@@ -293,15 +387,15 @@ async function main(): Promise<void> {
   }
   result.scaling = scaling;
 
-  // 5. PyTorch's sequential scan on the same GPU.
-  const peerSizes = small ? [] : fwdSizes.slice(0, 2);
-  const peer = small ? 'not run on a software adapter' : torchPeer({ copy_bytes: copyBytes, scans: peerSizes });
-  result.torch = peer;
-  if (typeof peer === 'string') console.log(`\nPyTorch peer: ${peer}`);
+  // 8. PyTorch's sequential scan on the same GPU (WEBGPU_BENCH_TORCH=0 skips it: it takes a while).
+  const torchSizes = small || process.env.WEBGPU_BENCH_TORCH === '0' ? [] : peerSizes.slice(0, 2);
+  const torch = torchSizes.length === 0 ? 'not run' : torchPeer({ copy_bytes: copyBytes, scans: torchSizes });
+  result.torch = torch;
+  if (typeof torch === 'string') console.log(`\nPyTorch sequential scan: ${torch}`);
   else {
-    console.log(`\nPyTorch ${peer.torch} on ${peer.device}: copy ${fmt(peer.copy_gbps as number, 0)} GB/s`);
-    for (const p of peer.scans as (ScanSize & { seconds: number })[]) {
-      const ours = forward.filter((f) => f.l === p.l && f.b === p.b && f.d === p.d).map((f) => f.seconds as number);
+    console.log(`\nPyTorch ${torch.torch} on ${torch.device}: copy ${fmt(torch.copy_gbps as number, 0)} GB/s`);
+    for (const p of torch.scans as (ScanSize & { seconds: number })[]) {
+      const ours = forward.filter((f) => f.l === p.l && f.b === p.b && f.d === p.d && typeof f.seconds === 'number').map((f) => f.seconds as number);
       const best = Math.min(...ours);
       console.log(`  sequential reference scan l=${p.l}: ${fmt(p.seconds * 1e3, 1)} ms; fused WGSL ${fmt(best * 1e3, 2)} ms: ${fmt(p.seconds / best, 0)}x`);
     }

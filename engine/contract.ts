@@ -158,6 +158,8 @@ export interface Experiment<P = unknown> {
   /**
    * The one backend the experiment measures (a GPU series, say): its key uses it whatever the build's
    * backend, and where that backend is not available the engine never runs it (engine/README.md).
+   * 'webgpu' means a hardware GPU: a software adapter (llvmpipe) does not count, and the key's adapter
+   * class is 'gpu' wherever it is planned.
    */
   requiresBackend?: BackendName;
   /** Results of other experiments each cell builds on, by the name `ctx.uses(name)` takes. */
@@ -269,7 +271,14 @@ export interface KeyComponents {
   cell?: Cell;
   /** Use name -> key of the result used (absent when the experiment uses none). */
   uses?: Record<string, string>;
+  /**
+   * webgpu only (absent for every other backend, so their keys are unchanged): the adapter's class,
+   * 'gpu' or 'software' (a CPU renderer such as llvmpipe); a result of one is never taken for the other.
+   */
+  adapter?: AdapterClass;
 }
+
+export type AdapterClass = 'gpu' | 'software';
 
 export interface Environment {
   node: string;

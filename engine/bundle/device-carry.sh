@@ -16,8 +16,14 @@ GL_PACKAGES="libvulkan1 libglvnd0 libglx0 libegl1 libopengl0 libgl1 libgles2"
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-$root/.gpu}
 [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ] || { echo "device-carry: build it on linux-x64 (the native pieces are this machine's)" >&2; exit 2; }
-grep -qx '/.gpu/' "$root/.git/info/exclude" 2>/dev/null || echo '/.gpu/' >>"$root/.git/info/exclude"
+# Ignored (in a worktree too, whose .git is a file): the carry travels only as a carried path.
+if [ "$out" = "$root/.gpu" ]; then
+  exclude=$(git -C "$root" rev-parse --path-format=absolute --git-path info/exclude 2>/dev/null || echo "$root/.git/info/exclude")
+  mkdir -p "$(dirname "$exclude")"
+  grep -qx '/.gpu/' "$exclude" 2>/dev/null || echo '/.gpu/' >>"$exclude"
+fi
 stage=$(mktemp -d)
+chmod 755 "$stage" # apt-get download runs as _apt, which must reach it
 trap 'rm -rf "$stage"' EXIT
 rm -rf "$out"
 mkdir -p "$out/lib"

@@ -12,18 +12,11 @@
 # Back here: tar xf <out>/artifacts-<experiment>.tar  (from the repository root) puts the folder in artifacts/.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-carry=${CARRY:-$root/.gpu}
 out=${OUT:-$root/build/device-out}
 profile=${PROFILE:-local}
 ids=("${@:-scan-scaling-gpu}")
-mkdir -p "$out" /tmp/gpu-node
-xz -dc "$carry/node.xz" >/tmp/gpu-node/node && chmod +x /tmp/gpu-node/node
-[ -e "$root/node_modules" ] || { xz -dc "$carry/node_modules.tar.xz" | tar -C /tmp/gpu-node -xf - && ln -s /tmp/gpu-node/node_modules "$root/node_modules"; }
-export PATH=/tmp/gpu-node:$PATH
-export LD_LIBRARY_PATH="$carry/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /etc/vulkan/icd.d/nvidia_icd.json /usr/share/vulkan/icd.d/nvidia_icd.json; do
-  if [ -z "${VK_DRIVER_FILES:-}" ] && [ -f "$icd" ]; then export VK_DRIVER_FILES=$icd; fi
-done
+mkdir -p "$out"
+. "$root/engine/bundle/device-env.sh"
 cd "$root"
 before=$(mktemp)
 folders() { for id in "$@"; do find artifacts/"$id" -mindepth 1 -maxdepth 1 -type d ! -name '.*' 2>/dev/null || true; done | sort; }

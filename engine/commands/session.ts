@@ -3,7 +3,7 @@
  * backend the build's keys use. Opening one also clears temp folders left by builds that died.
  */
 import { join } from 'node:path';
-import type { BackendName, Profile } from '../contract.ts';
+import type { AdapterClass, BackendName, Profile } from '../contract.ts';
 import { planExperiments, type PlanEntry } from '../plan/plan.ts';
 import { availableBackends, loadBackendModule, type BackendRequest } from '../plan/backend.ts';
 import { loadCatalogIndex, type CatalogIndex } from '../plan/catalog.ts';
@@ -19,6 +19,8 @@ export interface Session {
   backend: BackendName;
   /** Backends experiments may run on here (availableBackends): a required one outside it is never run. */
   available: BackendName[];
+  /** The class of this machine's WebGPU adapter (the GPU probe), when webgpu is the build's backend or available. */
+  adapter?: AdapterClass;
 }
 
 /** `listed`: the backends AVAILABLE_BACKENDS names (see availableBackends). */
@@ -27,7 +29,10 @@ export async function openSession(root: string, backend: BackendRequest, listed:
   removeOrphans(paths.root);
   const fingerprints = FingerprintCache.load(join(paths.cache, 'fingerprints.json'));
   const [index, resolved] = await Promise.all([loadCatalogIndex(paths.root, fingerprints), resolveBackendHere(paths.root, backend)]);
-  return { root: paths.root, fingerprints, index, backend: resolved, available: availableBackends(resolved, listed) };
+  const available = availableBackends(resolved, listed);
+  // Probed (cached per machine) only where webgpu may run: other builds' keys never depend on it.
+  const adapter: AdapterClass | undefined = available.includes('webgpu') ? (probeGpu(paths.root).hardware ? 'gpu' : 'software') : undefined;
+  return { root: paths.root, fingerprints, index, backend: resolved, available, ...(adapter ? { adapter } : {}) };
 }
 
 /** The backend a request means on this machine: `auto` prefers a native TensorFlow binding; without one, a real GPU (WebGPU) over the CPU backends. */
@@ -42,6 +47,7 @@ export function planInSession(session: Session, ids: readonly string[], profile:
     profile,
     backend: session.backend,
     available: session.available,
+    ...(session.adapter ? { adapter: session.adapter } : {}),
     fingerprints: session.fingerprints,
   });
 }

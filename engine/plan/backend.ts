@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { BACKENDS, type BackendName } from '../contract.ts';
+import { BACKENDS, type AdapterClass, type BackendName } from '../contract.ts';
 import { projectPaths } from '../commands/project.ts';
 
 export type BackendRequest = BackendName | 'auto';
@@ -67,6 +67,25 @@ export function parseAvailableBackends(value: string | undefined): BackendName[]
     if (!(BACKENDS as readonly string[]).includes(name)) throw new Error(`AVAILABLE_BACKENDS: unknown backend '${name}' (expected ${BACKENDS.join(', ')})`);
   }
   return names as BackendName[];
+}
+
+/**
+ * The adapter class in the key of a webgpu run: 'gpu' for an experiment that requires webgpu (a GPU
+ * series: it runs on hardware only, so its key is the same wherever it is planned), else this
+ * machine's (`here`, from the GPU probe; no probe or no answer means 'software').
+ */
+export function webgpuAdapterClass(required: BackendName | null, here: AdapterClass | undefined): AdapterClass {
+  return required === 'webgpu' ? 'gpu' : (here ?? 'software');
+}
+
+/**
+ * Whether an experiment requiring `required` cannot run here: that backend is not available, or it is
+ * webgpu and this machine's adapter is a software renderer (llvmpipe never counts as a GPU).
+ */
+export function requiredBackendMissing(required: BackendName | null, available: readonly BackendName[] | undefined, adapter: AdapterClass | undefined): boolean {
+  if (!required) return false;
+  if (available && !available.includes(required)) return true;
+  return required === 'webgpu' && adapter === 'software';
 }
 
 /** The command that refreshes an experiment needing `backend`, on a machine that has it. */

@@ -5,10 +5,10 @@
  * the key of each result it uses, so it is known before anything runs.
  */
 import { existsSync } from 'node:fs';
-import type { BackendName, Cell, KeyComponents, Manifest, Profile } from '../contract.ts';
+import type { AdapterClass, BackendName, Cell, KeyComponents, Manifest, Profile } from '../contract.ts';
 import type { CatalogIndex, ExperimentEntry } from './catalog.ts';
 import type { FingerprintCache } from '../files/fingerprints.ts';
-import { backendFor } from './backend.ts';
+import { backendFor, requiredBackendMissing, webgpuAdapterClass } from './backend.ts';
 import { cellLabel, gridCells, runLabel, sameOn, useProblem } from './cells.ts';
 import { fingerprintData } from './data.ts';
 import { cacheKey } from './key.ts';
@@ -65,6 +65,8 @@ export interface PlanOptions {
   fingerprints: FingerprintCache;
   /** Backends experiments may run on here; an experiment requiring another is never run. Default: any. */
   available?: readonly BackendName[];
+  /** The class of this machine's WebGPU adapter, when webgpu is the build's backend or available (default 'software'). */
+  adapter?: AdapterClass;
 }
 
 /** a's entries and b's, keys sorted. */
@@ -115,8 +117,9 @@ export async function planExperiment(root: string, entry: ExperimentEntry, optio
     backend,
     data: data.data,
     cacheVersion: facts.cacheVersion,
+    ...(backend === 'webgpu' ? { adapter: webgpuAdapterClass(facts.requiresBackend, options.adapter) } : {}),
   };
-  const needsBackend = facts.requiresBackend && options.available && !options.available.includes(facts.requiresBackend) ? facts.requiresBackend : null;
+  const needsBackend = requiredBackendMissing(facts.requiresBackend, options.available, options.adapter) ? facts.requiresBackend : null;
   let listed: StoredArtifact[] | null = null;
   const artifacts = () => (listed ??= listArtifacts(root, entry.id));
 

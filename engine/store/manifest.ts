@@ -29,6 +29,7 @@ const componentsSchema = z.strictObject({
   cacheVersion: z.string().nullable(),
   cell: z.record(z.string(), cellValue).optional(),
   uses: z.record(z.string(), hex64).optional(),
+  adapter: z.enum(['gpu', 'software']).optional(),
 });
 
 const environmentSchema = z.strictObject({

@@ -9,7 +9,8 @@
  */
 import { z } from 'zod';
 import { defineExperiment } from '../../engine/contract.ts';
-import { adapterLabel, settleGpu, setupWebGPU } from '../../kernels/webgpu/index.ts';
+import { adapterLabel, ensureScanTuned, settleGpu, setupWebGPU } from '../../kernels/webgpu/index.ts';
+import { activeScanTable, chooseBackward, chooseForward, describeForward } from '../../kernels/webgpu/scan_choice.ts';
 import { measureTimings, summarise, sweepParams, type Measured } from '../scan-scaling/measure.ts';
 import { attentionWorkload, scanWorkload } from '../scan-scaling/workloads.ts';
 
@@ -31,7 +32,7 @@ export default defineExperiment({
   paramsSchema,
   requiresBackend: 'webgpu',
   profiles: {
-    // Seconds on Mesa's CPU renderer (llvmpipe): exercises the code, says nothing about GPUs.
+    // Seconds on a GPU; refused on a CPU renderer such as llvmpipe (its timings say nothing about GPUs).
     smoke: { batch: 1, width: 8, dState: 4, lengths: [16, 32, 64], attentionMaxLength: 64, repeats: 3, rounds: 2, minTimingMs: 5 },
     // About a minute on an H200. Beyond 16K, attention's 16K x 16K scores exceed a 2 GiB binding.
     local: {
@@ -50,11 +51,23 @@ export default defineExperiment({
     const p = ctx.params;
     const details = await setupWebGPU();
     if (!details) throw new Error('scan-scaling-gpu: no WebGPU adapter');
+    if (details.software) {
+      throw new Error(`scan-scaling-gpu measures a GPU, and ${adapterLabel(details)} is a CPU renderer: run it on a machine with a hardware GPU (--backend webgpu there)`);
+    }
+    // The scan's path and tiling at each length come from this adapter's measured table: measure the lengths it lacks first.
+    await ensureScanTuned(p.lengths.map((l) => ({ b: p.batch, d: p.width, l, n: p.dState })), (line) => ctx.log.info(line));
     const shape = { batch: p.batch, width: p.width, dState: p.dState };
     const impls: Measured[] = [
       { impl: 'fused', lengths: p.lengths, make: (pass, l, seed) => scanWorkload('fused', pass, shape, l, seed, settle) },
       { impl: 'attention', lengths: p.lengths.filter((l) => l <= p.attentionMaxLength), make: (pass, l, seed) => attentionWorkload(pass, shape, l, seed, settle) },
     ];
+    // Provenance: the forward and backward each length ran with, and whether the adapter's table chose them.
+    ctx.results.series('scanChoices', p.lengths.map((l) => {
+      const shape = { b: p.batch, d: p.width, l, n: p.dState };
+      const forward = chooseForward(activeScanTable(), shape);
+      const backward = chooseBackward(activeScanTable(), shape);
+      return { l, forward: describeForward(forward.choice), forwardSource: forward.source, backwardChunks: backward.choice.chunks, backwardSource: backward.source };
+    }));
     const timings = await measureTimings(ctx, impls, p.batch, { repeats: p.repeats, rounds: p.rounds, minTimingMs: p.minTimingMs });
     ctx.results.series('timings', timings.rows);
     ctx.results.series('rounds', timings.rounds);

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Environment, Json } from '../../engine/contract.ts';
 import { adapterLabel, setupWebGPU } from './setup.ts';
 
-export { adapterLabel, releaseWebGPU, settleGpu, setupWebGPU, webgpuDevice, type WebGPUDetails } from './setup.ts';
+export { adapterLabel, ensureScanTuned, releaseWebGPU, settleGpu, setupWebGPU, webgpuDevice, type WebGPUDetails } from './setup.ts';
 export { copyBandwidth } from './bandwidth.ts';
 
 /** Selects the webgpu backend; its details (adapter, limits, features) go into each artifact's manifest. */

@@ -107,7 +107,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let rowBase = r * p.l;
   let cBase = (bi * p.cGroups + ch / p.rowsPerCGroup) * ${N}u * p.l;
   ${c.hasBias ? 'let bias = deltaBias[ch];' : ''}
-${unroll(N, (j) => `  let A2${j} = A[ch * ${N}u + ${j}u] * LOG2E;\n  var g${j} = 0.0;`)}
+${unroll(N, (j) => `  let Ae${j} = A[ch * ${N}u + ${j}u] * LOG2E;\n  var g${j} = 0.0;`)}
 ${cGrouped ? '' : unroll(N, (j) => `  let Cs${j} = C[ch * ${N}u + ${j}u];`)}
   var dsum = 0.0;
   for (var t = t1; t > t0; t = t - 1u) {
@@ -116,7 +116,7 @@ ${cGrouped ? '' : unroll(N, (j) => `  let Cs${j} = C[ch * ${N}u + ${j}u];`)}
     ${c.softplus ? 'dt = softplus(dt);' : ''}
     let gy = dy[idx]${c.hasZ ? ' * silu(z[idx])' : ''};
     dsum = dsum + dt;
-${unroll(N, (j) => `    g${j} = exp2(dt * A2${j}) * (g${j} + ${cGrouped ? `C[cBase + ${j}u * p.l + t - 1u]` : `Cs${j}`} * gy);`)}
+${unroll(N, (j) => `    g${j} = exp2(dt * Ae${j}) * (g${j} + ${cGrouped ? `C[cBase + ${j}u * p.l + t - 1u]` : `Cs${j}`} * gy);`)}
   }
   let e = r * p.chunks + chunk;
   dtSumOut[e] = dsum;
@@ -164,7 +164,7 @@ export function backwardShader(c: ScanConfig, t: Tiling, chunked = false): strin
       lines.push(`      var yp${k} = 0.0;`);
       for (let j = 0; j < NS; j++) {
         const prev = k === 0 ? `hq${q}_${j}` : `h${k - 1}_${j}`;
-        lines.push(`      let a${k}_${j} = exp2(dt${k} * A2${j});`);
+        lines.push(`      let a${k}_${j} = exp2(dt${k} * Ae${j});`);
         lines.push(`      let h${k}_${j} = a${k}_${j} * ${prev} + dt${k} * uu${k} * ${Bv(j, step)};`);
         lines.push(`      yp${k} = yp${k} + h${k}_${j} * ${Cv(j, step)};`);
       }
@@ -284,7 +284,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   accD = 0.0;
   accBias = 0.0;
 ${unroll(NS, (j) => `  let A${j} = A[rowc * ${N}u + s * ${NS}u + ${j}u];
-  let A2${j} = A${j} * LOG2E;
+  let Ae${j} = A${j} * LOG2E;
   var g${j} = select(0.0, ${chunked ? `gIn[((bi * p.d + rowc) * p.chunks + chunk) * ${N}u` : `dLast[(bi * p.d + rowc) * ${N}u`} + s * ${NS}u + ${j}u], live);
   var dA${j} = 0.0;`)}
 ${bGrouped ? '' : unroll(NS, (j) => `  let Bs${j} = B[rowc * ${N}u + s * ${NS}u + ${j}u];\n  var dBs${j} = 0.0;`)}
@@ -324,7 +324,7 @@ ${unroll(NSUB, (q) => `${unroll(NS, (j) => `      hq${q}_${j} = h${j};`)}
       for (var t = ${q * SC}u; t < ${q * SC + SC}u; t = t + 1u) {
         let dt = sDt[lane * ${P}u + t];
         let du = dt * sU[lane * ${P}u + t];
-${unroll(NS, (j) => `        h${j} = exp2(dt * A2${j}) * h${j} + du * ${Bv(j, 't')};`)}
+${unroll(NS, (j) => `        h${j} = exp2(dt * Ae${j}) * h${j} + du * ${Bv(j, 't')};`)}
       }`)}
     }
 ${Array.from({ length: NSUB }, (_, i) => subChunk(NSUB - 1 - i)).join('\n')}

@@ -15,7 +15,8 @@ import { forwardInputNames, forwardShader } from './scan_forward_wgsl.ts';
 import { SUBGROUP_ROWS, subgroupForwardApplies, subgroupForwardShader } from './scan_forward_subgroup_wgsl.ts';
 import { fixedSubgroupWidth } from './capabilities.ts';
 import { ROWS_WORKGROUP, rowsForwardShader, rowsInputNames } from './scan_forward_rows_wgsl.ts';
-import { QUAD_MIN_ROWS, QUAD_SHAPE, quadChunkAlign, quadForwardShader, quadInputNames, quadShape, quadSplit, type QuadShape } from './scan_forward_quad_wgsl.ts';
+import { activeScanTable, chooseBackward, chooseForward } from './scan_choice.ts';
+import { QUAD_SHAPE, quadChunkAlign, quadForwardShader, quadInputNames, quadShape, quadSplit, type QuadShape } from './scan_forward_quad_wgsl.ts';
 import { BACKWARD_ENDS_WORKGROUP, backwardEndsInputNames, backwardCarryShader, backwardEndsShader, backwardInputNames, backwardShader, chunkedBackwardInputNames } from './scan_backward_wgsl.ts';
 import { stridedSum, stridedSumShader } from './reduce_wgsl.ts';
 import { CHECKPOINT, checkpointShape, chunkLength, chunkSpan, FORWARD_TILE, TILED_SPLIT, projectionPartWords, stateSplit, tiling, type ScanConfig, type Tiling } from './scan_layout.ts';
@@ -55,8 +56,9 @@ export interface ScanKernelAttrs {
   tile?: number;
   unroll?: number;
   /**
-   * 'quad': states split over adjacent lanes, vec4 tiles with a prefetch (the default from QUAD_MIN_ROWS
-   * rows); 'rows': an invocation per (row, chunk), no workgroup memory (the default below);
+   * Absent: the adapter's measured choice for the shape (scan_choice.ts).
+   * 'quad': states split over adjacent lanes, vec4 tiles with a prefetch, optionally in chunks along l;
+   * 'rows': an invocation per (row, chunk), no workgroup memory;
    * 'workgroup': the tiled forward; 'subgroup': the shuffle-based one, where subgroups are 32 wide.
    * For benchmarks comparing them.
    */
@@ -83,8 +85,9 @@ const recording = () => (tf.engine() as unknown as { state: { gradientDepth: num
  */
 function fitting(c: ScanConfig, backend: WebGPUBackend, shader: (t: Tiling) => string, preferred?: number): { t: Tiling; code: string } {
   const limit = (backend as unknown as { device: GPUDevice }).device.limits.maxComputeWorkgroupStorageSize;
+  const invocations = (backend as unknown as { device: GPUDevice }).device.limits.maxComputeInvocationsPerWorkgroup;
   for (let split = preferred ?? stateSplit(c.n); split >= 1; split /= 2) {
-    if (c.n % split !== 0) continue;
+    if (c.n % split !== 0 || 32 * split > invocations) continue;
     const t = tiling(c, split);
     const code = shader(t);
     if (workgroupBytes(code) <= limit) return { t, code };
@@ -92,14 +95,13 @@ function fitting(c: ScanConfig, backend: WebGPUBackend, shader: (t: Tiling) => s
   throw new Error(`selectiveScan: no tiling of n = ${c.n} fits the ${limit} bytes of the device's maxComputeWorkgroupStorageSize`);
 }
 
-/** The forward a dispatch without an explicit path takes for `rows` (b, d) rows. */
-export const defaultForwardPath = (rows: number): 'quad' | 'rows' => (rows >= QUAD_MIN_ROWS ? 'quad' : 'rows');
-
-function forward(inputs: Infos, backend: WebGPUBackend, attrs: ScanKernelAttrs): tf.TensorInfo[] {
-  const c = configOf(inputs, Boolean(attrs.softplus));
+function forward(inputs: Infos, backend: WebGPUBackend, given: ScanKernelAttrs): tf.TensorInfo[] {
+  const c = configOf(inputs, Boolean(given.softplus));
+  // Without an explicit path: the adapter's measured choice for this shape (scan_choice.ts).
+  const attrs: ScanKernelAttrs = given.path === undefined ? { ...given, ...chooseForward(activeScanTable(), c).choice } : given;
   const save = Boolean(attrs.keepCheckpoints) || recording();
   const outputsOf = () => [allocate(backend, [c.b, c.d, c.l]), allocate(backend, [c.b, c.d, c.n]), allocate(backend, save ? checkpointShape(c) : [0])];
-  const path = attrs.path ?? defaultForwardPath(c.b * c.d);
+  const path = attrs.path ?? 'quad';
   if (path === 'rows') return rowsForward(c, inputs, backend, save, outputsOf(), attrs.chunkLength);
   if (path === 'quad') {
     const shape = quadShape(c, { rows: attrs.channels ?? QUAD_SHAPE.rows, split: attrs.split ?? quadSplit(c.b * c.d), tile: attrs.tile ?? QUAD_SHAPE.tile });
@@ -197,12 +199,12 @@ function rowsForward(c: ScanConfig, inputs: Infos, backend: WebGPUBackend, save:
   return outputs;
 }
 
-function backward(inputs: Infos, backend: WebGPUBackend, softplus: boolean, wantedChunks?: number): tf.TensorInfo[] {
+function backward(inputs: Infos, backend: WebGPUBackend, softplus: boolean, wantedChunks?: number, split?: number): tf.TensorInfo[] {
   const c = configOf(inputs, softplus);
   const { b, d, l, n } = c;
   const { length, chunks } = chunkSpan(l, wantedChunks ?? 1, CHECKPOINT);
   const chunked = chunks > 1;
-  const { t, code } = fitting(c, backend, (t) => backwardShader(c, t, chunked));
+  const { t, code } = fitting(c, backend, (t) => backwardShader(c, t, chunked), split);
   const du = allocate(backend, [b, d, l]);
   const ddelta = allocate(backend, [b, d, l]);
   const dz = c.hasZ ? allocate(backend, [b, d, l]) : null;
@@ -276,8 +278,10 @@ export function registerScanKernels(): void {
     kernelName: SELECTIVE_SCAN_GRAD,
     backendName: 'webgpu',
     kernelFunc: ({ inputs, backend, attrs }) => {
-      const a = attrs as { softplus?: boolean; chunks?: number };
-      return backward(inputs as Infos, backend as WebGPUBackend, Boolean(a.softplus), a.chunks);
+      const a = attrs as { softplus?: boolean; chunks?: number; split?: number };
+      const c = configOf(inputs as Infos, Boolean(a.softplus));
+      const chosen = a.chunks === undefined ? chooseBackward(activeScanTable(), c).choice : { chunks: a.chunks, split: a.split };
+      return backward(inputs as Infos, backend as WebGPUBackend, Boolean(a.softplus), chosen.chunks, chosen.split);
     },
   });
 }

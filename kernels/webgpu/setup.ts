@@ -12,6 +12,8 @@ import { openAdapter, type DawnBackend } from './dawn.ts';
 import { installChunkedTransfers } from './transfer.ts';
 import { registerScanKernels } from './scan_kernels.ts';
 import { setSubgroupWidth } from './capabilities.ts';
+import { activeScanTable, bucketOf, setScanTable, type ScanShape, type ScanTable } from './scan_choice.ts';
+import { loadScanTable, saveScanTable, tuneScan, tuningFile } from './scan_tuning.ts';
 import type { Json } from '../../engine/contract.ts';
 
 /** Limits the kernels depend on; each is requested at the adapter's maximum. */
@@ -143,9 +145,40 @@ export async function setupWebGPU(): Promise<WebGPUDetails | null> {
     return backend;
   });
   state = { device, details };
+  // The adapter's measured scan table, if one was tuned here before (software renderers are never tuned).
+  setScanTable(details.software ? null : loadScanTable(adapterLabel(details)));
+  details.scanTable = scanTableProvenance();
   registerScanKernels();
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not initialise its webgpu backend');
   return details;
+}
+
+/** What the manifest records of the scan's measured table: its file, kernels hash and tuned buckets with their choices. */
+export function scanTableProvenance(table: ScanTable | null = activeScanTable()): Json {
+  if (!table) return null;
+  return {
+    file: tuningFile(table.adapter).split('/').slice(-2).join('/'),
+    kernels: table.kernels,
+    buckets: Object.fromEntries(Object.entries(table.entries).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, e]) => [k, { forward: e.forward, backward: e.backward, forwardMs: e.forwardMs, backwardMs: e.backwardMs }])) as unknown as Json,
+  };
+}
+
+/**
+ * Measures the scan's candidates on this adapter for the buckets of `shapes` its cached table lacks,
+ * saves the table and makes it the active one; returns the buckets it measured. A software renderer is
+ * not tuned (its timings say nothing about GPUs) unless `allowSoftware`.
+ */
+export async function ensureScanTuned(shapes: ScanShape[], log?: (line: string) => void, allowSoftware = false): Promise<string[]> {
+  if (!state) throw new Error('setupWebGPU() has not run');
+  if (state.details.software && !allowSoftware) return [];
+  const table = activeScanTable() ?? loadScanTable(adapterLabel(state.details));
+  const missing = [...new Set(shapes.map(bucketOf))].filter((k) => !table.entries[k]);
+  if (missing.length === 0) return [];
+  await tuneScan(table, shapes, { settle: settleGpu, log });
+  saveScanTable(table);
+  setScanTable(table);
+  state.details.scanTable = scanTableProvenance(table);
+  return missing;
 }
 
 /** The device of the registered backend (for benchmarks that run their own WGSL). */

@@ -4,7 +4,7 @@
  * the report shows its placeholder or stale artifact, and `check` warns instead of failing, while a
  * stale experiment that can run here still fails check.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeProject, runCli, type FixtureProject } from './fixture.ts';
@@ -73,7 +73,11 @@ describe('requiresBackend', () => {
   });
 
   it('runs on the required backend when BACKEND names it, and its key then holds under any BACKEND', async () => {
+    // This machine's WebGPU adapter, as the GPU probe answers, is a hardware GPU for this run (a software one never counts).
+    project.write('kernels/webgpu/probe.ts', `console.log(${JSON.stringify(JSON.stringify({ adapter: 'NVIDIA H200 (Vulkan)', hardware: true }))});\n`);
     const run = await runCli(project.root, ['run', 'gpu', ...smoke, '--backend', 'webgpu']);
+
+    rmSync(join(project.root, 'kernels/webgpu/probe.ts'));
     expect(run.code).toBe(0);
     expect(runsOf('gpu')).toBe(1);
     const dir = join(project.root, 'artifacts', 'gpu');
@@ -100,7 +104,10 @@ describe('requiresBackend', () => {
     expect(runsOf('gpu')).toBe(1);
     expect(html()).toMatch(/class="item figure is-stale"/);
 
+    // (webgpu counts as available only with a hardware adapter, as the GPU probe answers.)
+    project.write('kernels/webgpu/probe.ts', `console.log(${JSON.stringify(JSON.stringify({ adapter: 'NVIDIA H200 (Vulkan)', hardware: true }))});\n`);
     const available = await runCli(project.root, ['check', ...smoke], { AVAILABLE_BACKENDS: 'webgpu' });
+    rmSync(join(project.root, 'kernels/webgpu/probe.ts'));
     expect(available.code).toBe(1);
     expect(available.stdout).toMatch(/^report\/index\.md:\d+:1: figure gpu-line \(experiment gpu\): stale/m);
 

@@ -8,8 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../kernels/tf.ts';
 import { selectiveScan, type SelectiveScanInputs } from '../../kernels/index.ts';
 import { releaseWebGPU, setupWebGPU, type WebGPUDetails } from '../../kernels/webgpu/setup.ts';
-import { defaultForwardPath } from '../../kernels/webgpu/scan_kernels.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { adapterLabel, ensureScanTuned } from '../../kernels/webgpu/setup.ts';
 import { QUAD_MIN_ROWS, quadSplit } from '../../kernels/webgpu/scan_forward_quad_wgsl.ts';
+import {
+  activeScanTable, bucketOf, chooseBackward, chooseForward, defaultBackward, defaultForward, DEFAULT_FORWARD_INVOCATIONS, setScanTable,
+  type ScanTable, type TableEntry,
+} from '../../kernels/webgpu/scan_choice.ts';
+import { forwardCandidates, loadScanTable, tuningFile } from '../../kernels/webgpu/scan_tuning.ts';
 import { SCAN_CASES, makeCase, normalisedError, seededRandom, type CaseSpec } from './scan-cases.ts';
 
 const INPUTS = ['u', 'delta', 'A', 'B', 'C', 'D', 'z', 'deltaBias'] as const;
@@ -156,18 +164,19 @@ describe('webgpu fused selective scan', () => {
       const empty = tf.tensor1d([]);
       const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k] ?? empty]));
       const [y, last, checkpoints] = tf.engine().runKernel('SelectiveScan', given, { softplus: spec.softplus, keepCheckpoints: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
-      const grads = async (chunks: number) => {
-        const gs = tf.engine().runKernel('SelectiveScanGrad', { ...given, checkpoints: checkpoints!, dy, dLast }, { softplus: spec.softplus, chunks } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const grads = async (chunks: number, split?: number) => {
+        const gs = tf.engine().runKernel('SelectiveScanGrad', { ...given, checkpoints: checkpoints!, dy, dLast }, { softplus: spec.softplus, chunks, split } as unknown as tf.NamedAttrMap) as tf.Tensor[];
         // Absent inputs' gradients are empty tensors with no GPU buffer to read.
         const data = await Promise.all(gs.map((g) => (g.size > 0 ? (g.data() as Promise<Float32Array>) : new Float32Array(0))));
         tf.dispose(gs);
         return data;
       };
       const whole = await grads(1);
-      for (const chunks of [2, 64]) {
-        const split = await grads(chunks);
+      // Also other state splits (workgroups of 32 channels x split; one that does not divide n falls back).
+      for (const [chunks, states] of [[2, undefined], [64, undefined], [3, 1], [2, 8]] as const) {
+        const split = await grads(chunks, states);
         whole.forEach((g, i) => {
-          if (g.length > 0) expect(normalisedError(split[i]!, g), `gradient ${INPUTS[i]} in ${chunks} chunks`).toBeLessThan(TOLERANCE);
+          if (g.length > 0) expect(normalisedError(split[i]!, g), `gradient ${INPUTS[i]} in ${chunks} chunks, split ${states}`).toBeLessThan(TOLERANCE);
         });
       }
       tf.dispose([y!, last!, checkpoints!, dy, dLast, empty]);
@@ -175,22 +184,65 @@ describe('webgpu fused selective scan', () => {
     });
   }
 
-  it('takes the quad forward by default from QUAD_MIN_ROWS rows, with the split for that many rows', async (ctx) => {
-    expect(defaultForwardPath(QUAD_MIN_ROWS - 1)).toBe('rows');
-    expect(defaultForwardPath(QUAD_MIN_ROWS)).toBe('quad');
+  it('without a table, takes the quad forward, split along l when rows are few, with the split for that many rows', () => {
     expect([16384, 32768, 1 << 20].map(quadSplit)).toEqual([4, 2, 2]);
+    expect(defaultForward({ b: 8, d: 4096, l: 8192, n: 16 })).toEqual({ path: 'quad', channels: 32, split: 2, tile: 16, chunks: 1 });
+    const few = defaultForward({ b: 1, d: 512, l: 65536, n: 16 });
+    expect(few.chunks! * 512 * few.split!).toBeGreaterThanOrEqual(DEFAULT_FORWARD_INVOCATIONS);
+    expect(defaultForward({ b: 1, d: 512, l: 300, n: 16 }).chunks).toBe(1); // no chunk shorter than MIN_FORWARD_CHUNK
+    expect(defaultForward({ b: 1, d: QUAD_MIN_ROWS, l: 65536, n: 16 }).chunks).toBe(1);
+    expect(defaultBackward({ b: 1, d: 512, l: 65536, n: 16 }).chunks).toBeGreaterThan(1);
+    expect(chooseForward(null, { b: 1, d: 512, l: 65536, n: 16 }).source).toBe('default');
+  });
+
+  it('uses the measured entry of the shape, else the nearest one of the same n, else the default', () => {
+    const entry = (forward: object, chunks: number) => ({ shape: { b: 1, d: 512, l: 65536, n: 16 }, forward, backward: { chunks }, forwardMs: 1, backwardMs: 2, forwardCandidates: {}, backwardCandidates: {} }) as TableEntry;
+    const table: ScanTable = { adapter: 'x', kernels: 'k', entries: { [bucketOf({ b: 1, d: 512, l: 65536, n: 16 })]: entry({ path: 'quad', channels: 16, split: 4, tile: 16, chunks: 256 }, 512) } };
+    expect(chooseForward(table, { b: 1, d: 512, l: 60000, n: 16 })).toEqual({ choice: { path: 'quad', channels: 16, split: 4, tile: 16, chunks: 256 }, source: 'tuned' });
+    // Two doublings away: borrowed, its chunks kept within what l allows.
+    const near = chooseForward(table, { b: 1, d: 1024, l: 32768, n: 16 });
+    expect(near.source).toBe('nearest tuned');
+    expect(chooseBackward(table, { b: 1, d: 512, l: 4096 * 4, n: 16 }).choice.chunks).toBe(512);
+    expect(chooseForward(table, { b: 1, d: 512, l: 65536, n: 8 }).source).toBe('default');
+    expect(chooseForward(table, { b: 8, d: 4096, l: 65536, n: 16 }).source).toBe('default');
+  });
+
+  it('tunes a shape on the adapter once, caches the table per adapter and takes its choice by default', async (ctx) => {
     if (!adapter) return ctx.skip();
     await tf.setBackend('webgpu');
-    const spec: CaseSpec = { name: 'many rows', b: 2, d: QUAD_MIN_ROWS / 2, l: 12, n: 4, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true };
-    const c = makeCase(spec, 6);
-    const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
-    const forward = (attrs: object) => runForward(ins, true, attrs);
-    const byDefault = await forward({});
-    const rows = await forward({ path: 'rows' });
-    for (const [i, name] of ['y', 'lastState', 'checkpoints'].entries()) {
-      expect(normalisedError(byDefault[i]!, rows[i]!), name).toBeLessThan(TOLERANCE);
+    const dir = mkdtempSync(join(tmpdir(), 'scan-tuning-'));
+    const before = process.env.WEBGPU_TUNING_DIR;
+    process.env.WEBGPU_TUNING_DIR = dir;
+    try {
+      const shape = { b: 1, d: 4, l: 128, n: 4 };
+      const lines: string[] = [];
+      expect(await ensureScanTuned([shape], (line) => lines.push(line))).toEqual([]); // llvmpipe: never tuned unless asked
+      expect(await ensureScanTuned([shape], (line) => lines.push(line), true)).toEqual([bucketOf(shape)]);
+      expect(await ensureScanTuned([shape], (line) => lines.push(line), true)).toEqual([]); // cached
+      expect(lines).toHaveLength(1);
+      const table = loadScanTable(adapterLabel(adapter));
+      const entry = table.entries[bucketOf(shape)]!;
+      expect(Object.keys(entry.forwardCandidates).length).toBe(forwardCandidates(shape).length);
+      expect(entry.forwardMs).toBe(Math.min(...Object.values(entry.forwardCandidates)));
+      expect(entry.backwardMs).toBe(Math.min(...Object.values(entry.backwardCandidates)));
+      expect(chooseForward(activeScanTable(), shape)).toEqual({ choice: entry.forward, source: 'tuned' });
+      // A table of other kernels is not used.
+      writeFileSync(tuningFile(adapterLabel(adapter)), JSON.stringify({ ...table, kernels: 'other' }));
+      expect(loadScanTable(adapterLabel(adapter)).entries).toEqual({});
+      // The default dispatch is the tuned choice, to the bit.
+      const spec: CaseSpec = { name: 'tuned', ...shape, bLayout: 'selective', cLayout: 'selective', D: true, z: true, bias: true, softplus: true };
+      const c = makeCase(spec, 12);
+      const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
+      const byDefault = await runForward(ins, true, {});
+      const explicit = await runForward(ins, true, entry.forward);
+      for (const [i, name] of ['y', 'lastState', 'checkpoints'].entries()) expect(byDefault[i], name).toEqual(explicit[i]);
+      c.dispose();
+    } finally {
+      setScanTable(null);
+      if (before === undefined) delete process.env.WEBGPU_TUNING_DIR;
+      else process.env.WEBGPU_TUNING_DIR = before;
+      rmSync(dir, { recursive: true, force: true });
     }
-    c.dispose();
   });
 
   it('keeps no checkpoints when no gradient is recorded', async (ctx) => {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The GPU measurements of one device call, from the carry engine/bundle/device-carry.sh built:
+#   1. builds the official Mamba CUDA scan from MAMBA_CUDA_SRC (bench/peers/mamba-cuda/build.sh, in the
+#      background at low priority) while bench/webgpu.bench.ts measures the scan table and our kernels,
+#      then times the peer at its five shapes and prints our forward and forward+backward against it;
+#   2. runs the experiments named (device-run.sh: their artifacts tarred into $OUT).
+#
+#   MAMBA_CUDA_SRC=<state-spaces/mamba csrc/selective_scan> SOURCE_COMMIT=<sha> bench/device-bench.sh [experiment ...]
+#
+# $OUT gets webgpu-bench.txt and .json (the bench), scan-table-<adapter>.json (the measured table),
+# peer-build.log, and artifacts-<experiment>.tar. Without MAMBA_CUDA_SRC, nvcc or CUDA PyTorch the
+# peer rows say what is missing and the rest still runs.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUT:-$root/build/device-out}
+mkdir -p "$out"
+. "$root/engine/bundle/device-env.sh" || exit 2
+for dir in /usr/local/cuda/bin /opt/torch/.venv/bin; do [ -d "$dir" ] && export PATH="$dir:$PATH"; done
+cd "$root"
+peer=$root/build/peers/mamba-cuda
+wait_s=0
+if [ -n "${MAMBA_CUDA_SRC:-}" ] && command -v nvcc >/dev/null; then
+  mkdir -p "$peer"
+  (nice -n 19 bash bench/peers/mamba-cuda/build.sh "$peer" >"$out/peer-build.log" 2>&1; echo $? >"$peer/build.rc") &
+  wait_s=${MAMBA_CUDA_WAIT:-480}
+fi
+MAMBA_CUDA_BUILD=$peer MAMBA_CUDA_WAIT=$wait_s WEBGPU_BENCH_TORCH=${WEBGPU_BENCH_TORCH:-0} BENCH_OUT=$out/webgpu-bench.json \
+  node --import tsx bench/webgpu.bench.ts 2>&1 | tee "$out/webgpu-bench.txt"
+bench=${PIPESTATUS[0]}
+for f in .cache/webgpu-scan-tuning/*.json; do [ -f "$f" ] && cp "$f" "$out/scan-table-$(basename "$f")"; done
+status=$bench
+if [ $# -gt 0 ]; then bash engine/bundle/device-run.sh "$@" || status=$?; fi
+exit $status
