@@ -15,7 +15,8 @@ ROOT ?=
 
 CLI := node --import tsx engine/cli.ts
 # Values pass through as given (--x=value): engine/commands/settings.ts checks each and names it when wrong.
-FLAGS := --profile=$(PROFILE) --backend=$(BACKEND) $(if $(JOBS),--jobs=$(JOBS)) $(if $(FROZEN),--frozen=$(FROZEN)) \
+# JOBS passes through whenever it is set, even to blanks, so that `JOBS=' '` is refused rather than ignored.
+FLAGS := --profile=$(PROFILE) --backend=$(BACKEND) $(if $(filter environment command% override,$(origin JOBS)),--jobs='$(subst ','\'',$(JOBS))') $(if $(FROZEN),--frozen=$(FROZEN)) \
 	$(if $(EXECUTOR),--executor=$(EXECUTOR)) $(if $(DRY_RUN),--dry-run=$(DRY_RUN)) $(if $(ROOT),--root=$(ROOT))
 
 .PHONY: report figure pdf explain check list test bench bundle clean clean-tmp data

@@ -19,7 +19,8 @@ import { buildExperiments, summaryLine, type ExperimentsBuild } from '../run/bui
 import { explainChange } from '../plan/explain.ts';
 import { writeFileAtomic } from '../files/fsx.ts';
 import { loadCatalog } from '../plan/catalog-full.ts';
-import { experimentOfNeed, formatPos, neededExperiments, resolveTarget } from '../plan/needs.ts';
+import { experimentsOfNeed, formatPos, neededExperiments, resolveTarget } from '../plan/needs.ts';
+import { valueProblem } from '../report/check-values.ts';
 import type { PlanEntry } from '../plan/plan.ts';
 import { formatSeconds } from '../run/progress.ts';
 import { projectPaths, repoPath } from './project.ts';
@@ -273,24 +274,37 @@ export async function checkCommand(options: CommandOptions): Promise<number> {
   let failures = 0;
   let warned = 0;
   const planned = new Set(plan.map((p) => p.experimentId));
+  // Values and claims are read as the renderer reads them, from the views of current artifacts.
+  const current = needs.some((n) => n.kind === 'value' || n.kind === 'claim') ? await views(session, plan, options) : new Map<string, ArtifactView>();
   for (const need of needs) {
-    const id = experimentOfNeed(need, session.index)!;
-    if (!planned.has(id)) continue;
-    const what = need.kind === 'value' ? `value ${need.experimentId}.${need.path}` : need.kind === 'experiment' ? `experiment ${id}` : `${need.kind} ${need.id} (experiment ${id})`;
-    const warning = warnings.get(id);
-    if (warning) {
+    const ids = experimentsOfNeed(need, session.index).experiments.filter((id) => planned.has(id));
+    if (ids.length === 0) continue;
+    const what =
+      need.kind === 'value'
+        ? `value ${need.experimentId}.${need.path}`
+        : need.kind === 'claim'
+          ? `claim on ${ids.join(', ')}`
+          : need.kind === 'experiment'
+            ? `experiment ${ids[0]}`
+            : `${need.kind} ${need.id} (experiment ${ids[0]})`;
+    const warning = ids.flatMap((id) => warnings.get(id) ?? []);
+    if (warning.length) {
       warned++;
       options.output(`warning: ${formatPos(need.where)}: ${what}: ${summarise(warning)}`);
     }
-    const reason = reasons.get(id);
-    if (!reason) continue;
+    const reason = ids.flatMap((id) => reasons.get(id) ?? []);
+    if (reason.length === 0 && warning.length === 0) {
+      const problem = valueProblem(need, current);
+      if (problem) reason.push(problem);
+    }
+    if (reason.length === 0) continue;
     failures++;
     options.output(`${formatPos(need.where)}: ${what}: ${summarise(reason)}`);
   }
   session.fingerprints.save();
   const warningNote = warned > 0 ? `; ${warned} not current but needing a backend this machine lacks (warnings above)` : '';
   if (failures > 0) {
-    options.output(`check: ${failures} of ${needs.length} uses in the report are not current (profile ${options.profile})${warningNote}; run \`make report PROFILE=${options.profile}\``);
+    options.output(`check: ${failures} of ${needs.length} uses in the report are not current or not computed (profile ${options.profile})${warningNote}; run \`make report PROFILE=${options.profile}\``);
     return 1;
   }
   options.output(`check: all ${needs.length - warned} uses in the report that this machine can compute come from current artifacts (profile ${options.profile})${warningNote}`);

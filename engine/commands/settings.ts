@@ -42,9 +42,10 @@ export function parseSwitch(name: string, raw: string | undefined): boolean {
   throw new Error(`${name}=${JSON.stringify(raw)}: expected 1 or 0 (or true/false, yes/no)`);
 }
 
+/** JOBS: absent means one per core; given, it must be a plain whole number (not empty, `1e1`, `-1` or ` 2`). */
 export function parseJobs(raw: string | undefined, cores = os.availableParallelism()): number {
-  if (raw === undefined || raw === '') return cores;
-  if (!/^[1-9][0-9]{0,3}$/.test(raw)) throw new Error(`JOBS=${JSON.stringify(raw)}: expected a whole number of parallel runs from 1 to 9999`);
+  if (raw === undefined) return cores;
+  if (!/^[1-9][0-9]{0,3}$/.test(raw)) throw new Error(`JOBS=${JSON.stringify(raw)}: expected a whole number of parallel runs from 1 to 9999 (leave JOBS unset for one per core, ${cores} here)`);
   return Number(raw);
 }
 

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Cite } from '@citation-js/core';
 import '@citation-js/plugin-bibtex';
 import '@citation-js/plugin-csl';
+import { attribute, escapeHtml, safeHref } from './escape.ts';
 import { ReportError, type CslItem } from './types.ts';
 
 export const BIBLIOGRAPHY_FILE = 'report/references.bib';
@@ -20,6 +21,7 @@ export async function readBibliography(root: string): Promise<Map<string, CslIte
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
     throw error;
   }
+  checkDuplicateKeys(text);
   let items: CslItem[];
   try {
     items = new Cite(text).data;
@@ -28,6 +30,25 @@ export async function readBibliography(root: string): Promise<Map<string, CslIte
     throw ReportError.at({ file: BIBLIOGRAPHY_FILE, line: 1, column: 1 }, `cannot read the BibTeX: ${(error as Error).message.split('\n')[0]}`);
   }
   return new Map(items.map((item) => [item.id, withoutGraph(item)]));
+}
+
+/**
+ * citation-js keeps the last of two entries with one key, without a word; a repeated key is an error
+ * naming both lines. Keys compare without case, as BibTeX compares them.
+ */
+function checkDuplicateKeys(text: string): void {
+  const seen = new Map<string, number>();
+  const problems: { where: { file: string; line: number; column: number }; message: string }[] = [];
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
+    const entry = /^(\s*)@\s*(\w+)\s*[{(]\s*([^,\s{}()]+)\s*,/.exec(line);
+    if (!entry || ['comment', 'string', 'preamble'].includes(entry[2].toLowerCase())) return;
+    const key = entry[3].toLowerCase();
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i + 1);
+    else problems.push({ where: { file: BIBLIOGRAPHY_FILE, line: i + 1, column: entry[1].length + 1 }, message: `duplicate BibTeX key '${entry[3]}': already defined at ${BIBLIOGRAPHY_FILE}:${first}` });
+  });
+  if (problems.length > 0) throw new ReportError(problems);
 }
 
 /** citation-js keeps the raw input in `_graph`; it is not bibliographic data. */
@@ -63,7 +84,28 @@ export function formatBibliography(items: CslItem[]): BibEntry[] {
   });
 }
 
-/** Makes the URLs the style prints clickable (the text is already HTML-escaped by the processor). */
-function linkUrls(html: string): string {
-  return html.replace(/https?:\/\/[^\s<]+[^\s<.,;)]/g, (url) => `<a href="${url}">${url}</a>`);
+/**
+ * Makes the URLs the style prints clickable. The processor escapes `&`, `<` and `>` but not quotes, so
+ * the text is not safe inside an attribute as it stands: each URL is decoded to what it says, cut at
+ * the first character a URL cannot hold unescaped (quotes, brackets, space), and written again through
+ * the one escaping function, both as the href and as the link's text.
+ */
+export function linkUrls(html: string): string {
+  return html.replace(/https?:\/\/(?:[^\s<>"'`&]|&#?\w+;)+/g, (match) => {
+    const trimmed = match.replace(/(?:[.,;:!?)\]]|&#?\w+;)+$/, '');
+    const url = decodeEntities(trimmed);
+    const href = safeHref(url);
+    const link = href ? `<a ${attribute('href', href)}>${escapeHtml(url)}</a>` : escapeHtml(url);
+    return link + match.slice(trimmed.length);
+  });
+}
+
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|\w+);/gi, (whole, name: string) => {
+    if (name[0] !== '#') return NAMED[name] ?? whole;
+    const code = name[1] === 'x' || name[1] === 'X' ? parseInt(name.slice(2), 16) : Number(name.slice(1));
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
 }

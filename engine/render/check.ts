@@ -26,6 +26,10 @@ export function checkNeeds(report: ParsedReport, catalog: Catalog): void {
         where: need.where,
         message: `value of unknown experiment '${need.experimentId}'${suggestion(need.experimentId, catalog.experiments.keys())}`,
       });
+    } else if (need.kind === 'claim') {
+      for (const ref of need.refs.filter((r) => !catalog.experiments.has(r.experimentId))) {
+        problems.push({ where: need.where, message: `claim reads unknown experiment '${ref.experimentId}'${suggestion(ref.experimentId, catalog.experiments.keys())}` });
+      }
     }
   }
   const citations: (CitationUse & { context?: string })[] = [...report.citations];
@@ -45,8 +49,8 @@ export function checkNeeds(report: ParsedReport, catalog: Catalog): void {
       } else if (token.type === 'report_crossref') {
         const { kind, label } = metaOf<CrossRefMeta>(token);
         crossrefs.push({ kind, label, where: need.where, context });
-      } else if (token.type === 'report_value') {
-        problems.push({ where: need.where, message: `${context}values cannot be used in captions; write them in the report's text` });
+      } else if (token.type === 'report_value' || token.type === 'report_claim') {
+        problems.push({ where: need.where, message: `${context}values and claims cannot be used in captions; write them in the report's text` });
       }
     }
   }

@@ -6,7 +6,7 @@
  */
 import type { Token } from 'markdown-it';
 import katex from 'katex';
-import { metaOf, type CitationMeta, type CrossRefMeta, type DirectiveMeta, type ParseProblem, type ValueMeta } from './directives.ts';
+import { metaOf, type CitationMeta, type ClaimMeta, type CrossRefMeta, type DirectiveMeta, type ParseProblem, type ValueMeta } from './directives.ts';
 import { blockPosition } from './source-position.ts';
 import type { CitationUse, CrossRefUse, Heading, LabelTarget, Need, ParsedFile, SourcePos } from './types.ts';
 
@@ -74,6 +74,9 @@ export function collect(files: ParsedFile[], sources: Map<string, string[]>): Co
       if (child.type === 'report_value') {
         const { experimentId, path, format, where } = metaOf<ValueMeta>(child);
         out.needs.push({ kind: 'value', experimentId, path, ...(format === undefined ? {} : { format }), where });
+      } else if (child.type === 'report_claim') {
+        const { claim, where } = metaOf<ClaimMeta>(child);
+        out.needs.push({ kind: 'claim', refs: claim.refs, claim: claim.source, where });
       } else if (child.type === 'report_citation') {
         for (const { key, where } of metaOf<CitationMeta>(child).keys) out.citations.push({ key, where });
       } else if (child.type === 'report_crossref') {

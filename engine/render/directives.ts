@@ -6,6 +6,7 @@
  *   ::: experiments <id> ...   "Computed by" box linking the experiments behind a section
  *   ::: original <title>       a labelled box for numbers the original study reported (not recomputed)
  *   {{value <experiment>:<metric.path> format="<d3-format>"}}
+ *   {{claim <condition on values> ? "text when true" : "text when false"}}   (claim.ts)
  *   [@key] or [@key1; @key2]   citations of report/references.bib entries
  *   @fig:<id> @tbl:<id> @sec:<label>   numbered cross-references
  *
@@ -15,8 +16,10 @@
  */
 import type { MarkdownIt, StateCore, StateInline, Token } from 'markdown-it';
 import container from 'markdown-it-container';
-import { formatSpecifier } from 'd3-format';
+import { formatProblem } from './number-format.ts';
 import { blockPosition, inlinePosition } from './source-position.ts';
+import { parseClaim, type Claim } from './claim.ts';
+import { closest } from './closest.ts';
 import type { SourcePos } from './types.ts';
 
 export const CONTAINERS = ['figure', 'table', 'experiments', 'original'] as const;
@@ -35,6 +38,10 @@ export interface ValueMeta {
   path: string;
   format?: string;
 }
+export interface ClaimMeta {
+  where: SourcePos;
+  claim: Claim;
+}
 export interface CitationMeta {
   keys: { key: string; where: SourcePos }[];
 }
@@ -48,6 +55,7 @@ export interface CrossRefMeta {
 export interface DirectiveRenderer {
   container(name: ContainerName, meta: DirectiveMeta, innerHtml: string): string;
   value(meta: ValueMeta): string;
+  claim(meta: ClaimMeta): string;
   citation(meta: CitationMeta): string;
   crossref(meta: CrossRefMeta): string;
   /** The number shown before a heading's text ("I", "A"), or ''. */
@@ -77,6 +85,8 @@ export function reportDirectives(md: MarkdownIt): void {
     container(md, name, { validate: (params) => params.trim().split(/\s+/)[0] === name });
   }
   md.inline.ruler.before('link', 'report_value', valueRule);
+  md.inline.ruler.before('link', 'report_claim', claimRule);
+  md.inline.ruler.before('link', 'report_unknown_inline', unknownInlineRule);
   md.inline.ruler.before('link', 'report_citation', citationRule);
   md.inline.ruler.before('link', 'report_crossref', crossrefRule);
   md.core.ruler.push('report_directives', locateAndCollapse);
@@ -93,6 +103,7 @@ export function reportDirectives(md: MarkdownIt): void {
     };
   }
   md.renderer.rules.report_value = (tokens, idx, _o, env) => renderer(env).value(metaOf(tokens[idx]));
+  md.renderer.rules.report_claim = (tokens, idx, _o, env) => renderer(env).claim(metaOf(tokens[idx]));
   md.renderer.rules.report_citation = (tokens, idx, _o, env) => renderer(env).citation(metaOf(tokens[idx]));
   md.renderer.rules.report_crossref = (tokens, idx, _o, env) => renderer(env).crossref(metaOf(tokens[idx]));
   md.renderer.rules.heading_open = (tokens, idx, options, env, self) =>
@@ -120,6 +131,53 @@ function valueRule(state: StateInline, silent: boolean): boolean {
     }
   }
   state.pos += match ? match[0].length : '{{value'.length;
+  return true;
+}
+
+function problemToken(state: StateInline, offset: number, message: string): void {
+  const token = state.push('report_problem', '', 0);
+  token.meta = { offset, message };
+}
+
+/** Token types a claim's texts may not contain: they are plain prose, chosen by the condition. */
+const NOT_IN_CLAIM_TEXT = new Set(['report_value', 'report_claim', 'report_citation', 'report_crossref', 'report_problem', 'report_unknown_inline']);
+
+function claimRule(state: StateInline, silent: boolean): boolean {
+  if (!state.src.startsWith('{{claim', state.pos)) return false;
+  const parsed = parseClaim(state.src.slice(state.pos, state.posMax));
+  if (!silent) {
+    if (parsed.ok) {
+      const token = state.push('report_claim', '', 0);
+      token.meta = { offset: state.pos, claim: parsed.claim };
+      parsed.claim.textOffsets.forEach((at, i) => {
+        const text = i === 0 ? parsed.claim.whenTrue : parsed.claim.whenFalse;
+        const inner = state.md.parseInline(text, { file: '', problems: [] }).flatMap((t) => t.children ?? []);
+        const directive = inner.find((t) => NOT_IN_CLAIM_TEXT.has(t.type));
+        if (directive) {
+          problemToken(state, state.pos + at, `the text when ${i === 0 ? 'true' : 'false'} contains a directive (a value, citation or cross-reference); a claim's texts are plain Markdown — put directives outside the claim`);
+        }
+      });
+    } else {
+      problemToken(state, state.pos + parsed.offset, parsed.message);
+    }
+  }
+  state.pos += parsed.ok ? parsed.claim.source.length : parsed.length;
+  return true;
+}
+
+const INLINE_DIRECTIVES = ['value', 'claim'];
+
+/** `{{word` that is not a known directive is a typo, not text to print. */
+function unknownInlineRule(state: StateInline, silent: boolean): boolean {
+  if (!state.src.startsWith('{{', state.pos)) return false;
+  const name = /^\{\{\s*([A-Za-z][\w-]*)/.exec(state.src.slice(state.pos, state.posMax))?.[1];
+  if (name === undefined) return false;
+  if (!silent) {
+    const near = closest(name, INLINE_DIRECTIVES);
+    const hint = INLINE_DIRECTIVES.includes(name) ? ` (write {{${name} ...}} with no space after the braces, and a space after '${name}')` : near ? ` (did you mean '{{${near}'?)` : ` (known: ${INLINE_DIRECTIVES.map((n) => `{{${n}`).join(', ')})`;
+    problemToken(state, state.pos, `unknown directive '{{${name}'${hint}`);
+  }
+  state.pos += 2 + name.length;
   return true;
 }
 
@@ -157,7 +215,36 @@ function locateAndCollapse(state: StateCore): void {
   const env = state.env as unknown as DirectiveEnv;
   const lines = state.src.split('\n');
   locate(state.tokens, env, lines);
-  state.tokens = collapse(state.tokens, env, lines);
+  strayFences(state.tokens, env, lines);
+  state.tokens = collapse(state.tokens, env, lines, null);
+}
+
+/**
+ * A `:::` line that markdown-it-container did not take is text by CommonMark's rules; here it is a
+ * mistake: a misspelled directive (`::: figures x`) or a closing `:::` with nothing open.
+ */
+function strayFences(tokens: Token[], env: DirectiveEnv, lines: string[]): void {
+  for (const token of tokens) {
+    if (token.type !== 'inline' || !token.map) continue;
+    token.content.split('\n').forEach((line, i) => {
+      const fence = /^\s*(:{3,})\s*(\S*)/.exec(line);
+      if (!fence) return;
+      const where = blockPosition(env.file, lines, token.map![0] + i);
+      const name = fence[2];
+      if (name === '') {
+        env.problems.push({ where, message: "a ':::' that closes no directive (is its opening line misspelled, or is this one extra?)" });
+        return;
+      }
+      const near = closest(name, CONTAINERS);
+      const hint = near ? ` (did you mean '::: ${near}'?)` : ` (known: ${CONTAINERS.map((n) => `::: ${n}`).join(', ')})`;
+      env.problems.push({ where, message: `unknown directive '::: ${name}'${hint}` });
+    });
+  }
+}
+
+/** Whether (0-based) `line` is the bare `:::` that closes a container; markdown-it-container ends an unclosed one at the end of its parent. */
+function isClosingFence(lines: readonly string[], line: number): boolean {
+  return /^[\s>]*:{3,}\s*$/.test(lines[line] ?? '');
 }
 
 function locate(tokens: Token[], env: DirectiveEnv, lines: string[]): void {
@@ -185,15 +272,12 @@ function locate(tokens: Token[], env: DirectiveEnv, lines: string[]): void {
 
 function checkFormat(meta: ValueMeta, env: DirectiveEnv): void {
   if (meta.format === undefined) return;
-  try {
-    formatSpecifier(meta.format);
-  } catch {
-    env.problems.push({ where: meta.where, message: `invalid number format '${meta.format}' (a d3-format specifier such as ",.2f")` });
-  }
+  const problem = formatProblem(meta.format);
+  if (problem) env.problems.push({ where: meta.where, message: problem });
 }
 
 /** Replaces each `container_<name>_open ... _close` run by one `directive_<name>` token. */
-function collapse(tokens: Token[], env: DirectiveEnv, lines: string[]): Token[] {
+function collapse(tokens: Token[], env: DirectiveEnv, lines: string[], parent: { name: ContainerName; where: SourcePos } | null): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i];
@@ -207,9 +291,15 @@ function collapse(tokens: Token[], env: DirectiveEnv, lines: string[]): Token[] 
     const where = blockPosition(env.file, lines, token.map![0]);
     const args = token.info.trim().split(/\s+/).slice(1);
     checkArgs(name, args, where, env);
+    if (parent) {
+      // Directives do not nest; one inside another almost always means the first one's `:::` is missing.
+      env.problems.push({ where, message: `'::: ${name}' inside the '::: ${parent.name}' opened at ${parent.where.file}:${parent.where.line}:${parent.where.column} (directives do not nest: is that one's closing ':::' missing?)` });
+    } else if (!isClosingFence(lines, token.map![1])) {
+      env.problems.push({ where, message: `'::: ${name}' is not closed: add a line ':::' after its content` });
+    }
     token.type = `directive_${name}`;
     token.nesting = 0;
-    token.meta = { where, args, inner: collapse(tokens.slice(i + 1, end), env, lines) } satisfies DirectiveMeta;
+    token.meta = { where, args, inner: collapse(tokens.slice(i + 1, end), env, lines, { name, where }) } satisfies DirectiveMeta;
     out.push(token);
     i = end;
   }

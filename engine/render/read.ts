@@ -24,6 +24,10 @@ export async function readReport(root: string): Promise<ParsedReport> {
   for (const file of paths) {
     const split = splitFrontMatter(file, (await readFile(`${root}/${file}`, 'utf8')).replace(/\r\n?/g, '\n'));
     if (file === 'report/index.md') front = split.front;
+    // The title block belongs to the whole report; front matter elsewhere would be dropped, so it is refused.
+    else if (split.hasFrontMatter) {
+      problems.push({ where: { file, line: 1, column: 1 }, message: 'front matter is read only in report/index.md; move these lines there (or remove them)' });
+    }
     const lines = split.body.split('\n');
     sources.set(file, lines);
     const env: DirectiveEnv & Record<string, unknown> = {

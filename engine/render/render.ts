@@ -9,15 +9,18 @@ import type { Token } from 'markdown-it';
 import type { ArtifactView, Catalog, CatalogEntry, FigureSpec, Profile, TableSpec } from '../contract.ts';
 import { formatBibliography } from './bibliography.ts';
 import { checkNeeds } from './check.ts';
-import type { CitationMeta, ContainerName, CrossRefMeta, DirectiveMeta, DirectiveRenderer, ValueMeta } from './directives.ts';
+import { evaluateClaim, refName, type ClaimRef, type ReadValue } from './claim.ts';
+import type { CitationMeta, ClaimMeta, ContainerName, CrossRefMeta, DirectiveMeta, DirectiveRenderer, ValueMeta } from './directives.ts';
+import { escapeHtml } from './escape.ts';
 import { katexCss } from './katex-assets.ts';
 import { createMarkdown } from './markdown.ts';
 import { formatCell } from './number-format.ts';
 import { drawFigure } from './plot-svg.ts';
 import { provenanceView, REPO_FROM_OUTPUT } from './provenance.ts';
+import { relativeToRepo } from './repo-paths.ts';
 import { loadTemplates, type Templates } from './templates.ts';
 import { ReportError, type ParsedReport } from './types.ts';
-import { lookupMetric } from './values.ts';
+import { lookupMetric, unknownMetric } from './values.ts';
 
 export interface RenderInput {
   catalog: Catalog;
@@ -60,15 +63,13 @@ export async function renderReport(report: ParsedReport, input: RenderInput): Pr
   });
 }
 
-type Escape = (s: string) => string;
-
 /** Draws the directives of one render; remembers citation numbers and artifact states as it goes. */
 class PageRenderer implements DirectiveRenderer {
   private readonly citationNumbers = new Map<string, number>();
   private readonly itemStates: ArtifactView['state'][] = [];
   /** Experiment id -> the figures and tables it computed, in order of first use (the provenance appendix). */
   private readonly usedBy = new Map<string, { anchor: string; label: string }[]>();
-  private readonly escape: Escape;
+  private readonly escape = escapeHtml;
 
   constructor(
     private readonly report: ParsedReport,
@@ -76,9 +77,7 @@ class PageRenderer implements DirectiveRenderer {
     private readonly templates: Templates,
     private readonly md: ReturnType<typeof createMarkdown>,
     private readonly document: Document,
-  ) {
-    this.escape = md.utils.escapeHtml;
-  }
+  ) {}
 
   container(name: ContainerName, meta: DirectiveMeta, innerHtml: string): string {
     switch (name) {
@@ -97,20 +96,53 @@ class PageRenderer implements DirectiveRenderer {
     this.use(meta.experimentId);
     const view = this.artifact(meta.experimentId);
     const source = `${meta.experimentId}:${meta.path}`;
-    if ((view.state === 'current' || view.state === 'stale') && view.results) {
-      const found = lookupMetric(view.results.metrics, meta.path);
-      if (found.found) {
-        const text = this.escape(formatCell(found.value, meta.format));
-        if (view.state === 'current') return `<span class="value" title="${this.escape(`${source}, key ${view.currentKey.slice(0, 12)}`)}">${text}</span>`;
-        return `<span class="value is-stale" title="${this.escape(`${source}: from a stale run; refresh with make figure`)}">${text}<sup class="stale-mark">stale</sup></span>`;
-      }
-      if (view.state === 'current') {
-        const known = Object.keys(view.results.metrics).sort().join(', ');
-        throw ReportError.at(meta.where, `${found.reason} in the results of experiment '${meta.experimentId}' (metrics: ${known || 'none'})`);
-      }
-      return this.valuePlaceholder(source, `${found.reason} in the stale run`);
+    const read = this.read(meta, { experimentId: meta.experimentId, path: meta.path });
+    if (!read.ok) return this.valuePlaceholder(source, read.reason);
+    const text = this.escape(typeof read.value === 'number' ? formatCell(read.value, meta.format) : String(read.value));
+    if (view.state === 'current') return `<span class="value" title="${this.escape(`${source}, key ${view.currentKey.slice(0, 12)}`)}">${text}</span>`;
+    return `<span class="value is-stale" title="${this.escape(`${source}: from a stale run; refresh with make figure`)}">${text}<sup class="stale-mark">stale</sup></span>`;
+  }
+
+  /**
+   * The chosen text, marked with what it was decided from (the title lists each value read and its
+   * artifact's key); a claim that cannot be decided is a visible gap naming the values it lacks.
+   */
+  claim(meta: ClaimMeta): string {
+    const { claim } = meta;
+    for (const ref of claim.refs) this.use(ref.experimentId);
+    const outcome = evaluateClaim(claim, (ref) => this.read(meta, ref));
+    if (outcome.kind === 'error') throw ReportError.at(meta.where, outcome.message);
+    if (outcome.kind === 'gap') {
+      const why = outcome.gaps.map((g) => `${g.ref}: ${g.reason}`).join('; ');
+      return `<span class="value is-missing claim-gap" title="${this.escape(why)}">[missing: ${this.escape(outcome.gaps.map((g) => g.ref).join(', '))}]</span>`;
     }
-    return this.valuePlaceholder(source, this.unavailable(view));
+    const views = [...new Set(claim.refs.map((r) => r.experimentId))].map((id) => this.artifact(id));
+    const stale = views.some((v) => v.state !== 'current');
+    const reads = outcome.reads.map(({ ref, value }) => {
+      const view = this.artifact(ref.experimentId);
+      return `${refName(ref)} = ${typeof value === 'number' ? formatCell(value) : value} (${view.state === 'current' ? `key ${view.currentKey.slice(0, 12)}` : 'stale run'})`;
+    });
+    const title = `claim: ${claim.condition} is ${outcome.value}; read ${reads.join(', ') || 'no values'}`;
+    const text = this.md.renderInline(outcome.value ? claim.whenTrue : claim.whenFalse, { file: meta.where.file, problems: [], directives: this });
+    const experiments = views.map((v) => v.experimentId).join(' ');
+    return `<span class="claim${stale ? ' is-stale' : ''}" title="${this.escape(title)}" data-experiments="${this.escape(experiments)}">${text}${stale ? '<sup class="stale-mark">stale</sup>' : ''}</span>`;
+  }
+
+  /**
+   * One value from an experiment's results, for values and claims alike. An unknown path in a current
+   * artifact is the text's mistake (an error, as in `make check`); a null metric, a stale run without
+   * the path, or no artifact give a reason instead, rendered as a visible gap.
+   */
+  private read(at: { where: ValueMeta['where'] }, ref: ClaimRef): ReadValue {
+    const view = this.artifact(ref.experimentId);
+    if (!((view.state === 'current' || view.state === 'stale') && view.results)) return { ok: false, reason: this.unavailable(view) };
+    const found = lookupMetric(view.results.metrics, ref.path);
+    if (!found.found) {
+      if (view.state === 'current') throw ReportError.at(at.where, unknownMetric(found.reason, ref.experimentId, view.results.metrics));
+      return { ok: false, reason: `${found.reason} in the stale run` };
+    }
+    if (found.value === null) return { ok: false, reason: `the metric is null in the results of experiment '${ref.experimentId}' (it was not computed)` };
+    return { ok: true, value: found.value };
   }
 
   citation(meta: CitationMeta): string {
@@ -167,7 +199,7 @@ class PageRenderer implements DirectiveRenderer {
         svg = drawFigure(id, entry.spec, view.results, FIGURE_WIDTH, this.document).html;
         narrowSvg = drawFigure(`${id}-narrow`, entry.spec, view.results, NARROW_FIGURE_WIDTH, this.document).html;
       } catch (error) {
-        problem = `the figure code (${entry.file}) failed on these results: ${(error as Error).message}`;
+        problem = `the figure code (${entry.file}) failed on these results: ${relativeToRepo((error as Error).message, this.report.root)}`;
       }
     } else {
       problem = this.unavailable(view);
@@ -185,7 +217,7 @@ class PageRenderer implements DirectiveRenderer {
       try {
         body = tableBody(entry.spec, entry.spec.rows(view.results));
       } catch (error) {
-        problem = `the table code (${entry.file}) failed on these results: ${(error as Error).message}`;
+        problem = `the table code (${entry.file}) failed on these results: ${relativeToRepo((error as Error).message, this.report.root)}`;
       }
     } else {
       problem = this.unavailable(view);
@@ -216,7 +248,7 @@ class PageRenderer implements DirectiveRenderer {
       origin,
       stale: view.state === 'stale',
       state: view.state,
-      provenance: provenanceView(view, id, this.input.catalog),
+      provenance: this.provenance(view, id),
     };
   }
 
@@ -231,8 +263,13 @@ class PageRenderer implements DirectiveRenderer {
     return [...this.usedBy].map(([id, usedBy]) => {
       const view = this.artifact(id);
       const item = usedBy[0]?.anchor.replace(/^(fig|tbl):/, '') ?? id;
-      return { ...provenanceView(view, item, this.input.catalog), sourcePath: view.sourceFile, usedBy };
+      return { ...this.provenance(view, item), sourcePath: view.sourceFile, usedBy };
     });
+  }
+
+  private provenance(view: ArtifactView, id: string) {
+    const note = provenanceView(view, id, this.input.catalog);
+    return { ...note, notes: note.notes.map((n) => relativeToRepo(n, this.report.root)) };
   }
 
   private experiments(ids: string[]): string {
@@ -257,7 +294,7 @@ class PageRenderer implements DirectiveRenderer {
   /** Why an artifact gives no results, in words for the placeholder. */
   private unavailable(view: ArtifactView): string {
     if (view.state === 'failed') {
-      return `the last run of experiment ${view.experimentId} failed: ${view.manifest?.error?.message ?? 'no error message was recorded'}`;
+      return `the last run of experiment ${view.experimentId} failed: ${relativeToRepo(view.manifest?.error?.message ?? 'no error message was recorded', this.report.root)}`;
     }
     if (view.state === 'stale') return `the stale artifact of experiment ${view.experimentId} holds no results`;
     return (

@@ -15,6 +15,8 @@ export interface SourcePos {
 export type Need =
   | { kind: 'figure' | 'table'; id: string; where: SourcePos }
   | { kind: 'value'; experimentId: string; path: string; format?: string; where: SourcePos }
+  /** A claim directive: `claim` is its source (claim.ts parses it again where it is checked). */
+  | { kind: 'claim'; refs: { experimentId: string; path: string }[]; claim: string; where: SourcePos }
   | { kind: 'experiment'; id: string; where: SourcePos };
 
 /** A citation key as written in the text (`[@key]`). */

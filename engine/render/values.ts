@@ -8,6 +8,13 @@ import type { Json } from '../contract.ts';
 
 export type Lookup = { found: true; value: number | string | boolean | null } | { found: false; reason: string };
 
+/** The error for a path that the current results do not have, the same in `make report` and `make check`. */
+export function unknownMetric(reason: string, experimentId: string, metrics: Record<string, Json>): string {
+  const known = Object.keys(metrics).sort();
+  const shown = known.length > 12 ? `${known.slice(0, 12).join(', ')}, ... ${known.length - 12} more` : known.join(', ');
+  return `${reason} in the results of experiment '${experimentId}' (metrics: ${shown || 'none'})`;
+}
+
 export function lookupMetric(metrics: Record<string, Json>, path: string): Lookup {
   let node: Json = metrics;
   let parts = path.split('.');

@@ -47,6 +47,19 @@ export function readableTail(lines: readonly string[], debug: boolean): string[]
   return debug ? [...lines] : lines.filter((line) => !/^\s+at\s/.test(line) && !/^\s*\^+\s*$/.test(line));
 }
 
+/**
+ * A failed run, as the terminal shows it: one paragraph (what failed, why, where its log is, the log's
+ * last lines that say more than the error itself). With DEBUG=1 the whole tail follows, stack frames included.
+ */
+export function failureReport(outcome: { label: string; message: string; logPath: string; logTail: readonly string[] }, debug: boolean): string[] {
+  const repeatsError = (line: string) => line.trim() === '' || line.includes(outcome.message);
+  const context = readableTail(outcome.logTail, false).filter((line) => !repeatsError(line)).slice(-3);
+  const log = outcome.logPath !== '(none)' ? ` (log: ${outcome.logPath})` : '';
+  const said = context.length ? `; before it, the log says: ${context.map((l) => l.trim()).join(' / ')}` : '';
+  const paragraph = `FAILED ${outcome.label}: ${outcome.message}${log}${said}${debug ? '' : '. DEBUG=1 shows the stack frames.'}`;
+  return debug ? [paragraph, ...outcome.logTail.map((line) => `       | ${line}`)] : [paragraph];
+}
+
 export async function buildExperiments(session: Session, plan: PlanEntry[], options: ExperimentsBuildOptions): Promise<ExperimentsBuild> {
   const started = options.clock.now();
   const out = (text: string) => options.terminal.write(text + '\n');
@@ -112,9 +125,7 @@ export async function buildExperiments(session: Session, plan: PlanEntry[], opti
       out(`STOPPED ${outcome.label}: ${outcome.reason}; its checkpoint is kept, and the next build resumes it`);
     }
     if (outcome.status !== 'failed') continue;
-    out(`FAILED ${outcome.label}: ${outcome.message}`);
-    if (outcome.logPath !== '(none)') out(`       log: ${outcome.logPath}`);
-    for (const line of readableTail(outcome.logTail, options.debug ?? false)) out(`       | ${line}`);
+    for (const line of failureReport(outcome, options.debug ?? false)) out(line);
   }
   const counts = {
     cached: cachedHits + outcomes.filter((o) => o.status === 'cached').length,

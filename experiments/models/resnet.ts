@@ -5,7 +5,7 @@
  * count of the MedMamba it is compared with (`fitResnetWidth`).
  *
  * Channels-last (b, h, w, c). Dimension letters: w the base width, stage i has width w 2^i.
- * - Stem: conv3x3(in -> w, stride 1, no bias) -> BN -> ReLU.
+ * - Stem: conv3x3(in -> w, stride 1 or `stemStride`, no bias) -> BN -> ReLU.
  * - Four stages of `blocks[i]` BasicBlocks; the first block of stages 1-3 halves the side (stride 2).
  *   BasicBlock(cin -> cout, s): conv3x3(s, no bias) -> BN -> ReLU -> conv3x3 -> BN, plus the
  *   shortcut (identity, or conv1x1(s, no bias) -> BN where the shape changes), then ReLU.
@@ -32,6 +32,11 @@ export interface ResNetConfig {
   width: number;
   /** BasicBlocks per stage: [1, 1, 1, 1] is ResNet-10, [2, 2, 2, 2] ResNet-18. */
   blocks: readonly [number, number, number, number];
+  /**
+   * The stem's stride: 1 (default) is the CIFAR style; 2 halves the side first, a quarter of the
+   * compute of every stage at the same weights (how the local profile fits a CPU's budget).
+   */
+  stemStride?: number;
 }
 
 /** The stages' widths: w, 2w, 4w, 8w. */
@@ -109,7 +114,7 @@ export class ResNet implements ImageClassifier {
     return tf.tidy(() => {
       const w = (name: string) => this.params.get(`${name}.weight`) as unknown as tf.Tensor4D;
       const bn = (x: tf.Tensor4D, name: string) => batchNorm(x, this.bn.get(name)!, mode);
-      let x = tf.relu(bn(conv2d(images, w('conv1'), null, 1, 1), 'bn1')); // (b, h, w, w0)
+      let x = tf.relu(bn(conv2d(images, w('conv1'), null, this.config.stemStride ?? 1, 1), 'bn1')); // (b, h/s, w/s, w0)
       for (const { name, cin, cout, stride } of blockShapes(this.config)) {
         let y = tf.relu(bn(conv2d(x, w(`${name}.conv1`), null, stride, 1), `${name}.bn1`)); // (b, h/s, w/s, cout)
         y = bn(conv2d(y, w(`${name}.conv2`), null, 1, 1), `${name}.bn2`);

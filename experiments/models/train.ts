@@ -1,4 +1,8 @@
 /**
+ * The one Adam of the project; experiments/training builds AdamW, schedules and the training loop on
+ * it. `trainStep` (a synchronous loss read) and `linearDecay` serve the selective copying study, whose
+ * committed results key on this file's code.
+ *
  * One optimisation step: loss, gradients of every trainable weight, optional clipping by global
  * norm, an Adam update at the step's learning rate. Everything it allocates is freed before it returns.
  */
@@ -15,9 +19,11 @@ export interface StepOptions {
  * tfjs optimiser does not offer.
  */
 export class Adam {
-  private readonly m = new Map<string, tf.Variable>();
-  private readonly v = new Map<string, tf.Variable>();
-  private t = 0;
+  // Public (read by experiments/training's AdamW, which checkpoints them): first and second moments
+  // by variable name, and the number of steps taken.
+  readonly m = new Map<string, tf.Variable>();
+  readonly v = new Map<string, tf.Variable>();
+  t = 0;
 
   constructor(
     readonly beta1 = 0.9,

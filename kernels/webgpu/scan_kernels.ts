@@ -87,7 +87,7 @@ function fitting(c: ScanConfig, backend: WebGPUBackend, shader: (t: Tiling) => s
     const code = shader(t);
     if (workgroupBytes(code) <= limit) return { t, code };
   }
-  throw new Error(`selective scan: no tiling of n = ${c.n} fits ${limit} bytes of workgroup memory`);
+  throw new Error(`selectiveScan: no tiling of n = ${c.n} fits the ${limit} bytes of the device's maxComputeWorkgroupStorageSize`);
 }
 
 /** The forward a dispatch without an explicit path takes for `rows` (b, d) rows. */
@@ -153,7 +153,7 @@ function rowsForward(c: ScanConfig, inputs: Infos, backend: WebGPUBackend, save:
   const length = chunkLength(c, requested);
   const chunks = Math.ceil(c.l / length);
   const groupsX = Math.ceil(rows / ROWS_WORKGROUP);
-  if (groupsX > 65535 || chunks > 65535) throw new Error(`selective scan: ${rows} rows x ${chunks} chunks exceed the dispatch limits`);
+  if (groupsX > 65535 || chunks > 65535) throw new Error(`selectiveScan: ${rows} rows (b * d) x ${chunks} chunks exceed WebGPU's 65535 workgroups per dispatch dimension (${ROWS_WORKGROUP} rows each)`);
   const uniforms = [...params(c, 0, Math.ceil(c.l / CHECKPOINT)).slice(0, 7), rows, length, chunks];
   const bind = (names: string[], extra: Infos) => names.map((name) => (extra[name] ?? inputs[name])!);
   const chunked = chunks > 1;

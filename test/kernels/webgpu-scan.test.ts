@@ -160,4 +160,30 @@ describe('webgpu fused selective scan', () => {
     expect(adapter.limits.maxComputeWorkgroupStorageSize).toBeGreaterThanOrEqual(16384);
     expect(adapter.description || adapter.device || adapter.vendor).not.toBe('');
   });
+
+  it('keeps the contract: zero sizes shaped, overflow NaN throughout, a buffer over the device limit named', async (ctx) => {
+    if (!adapter) return ctx.skip();
+    await tf.setBackend('webgpu');
+    const constant = (b: number, d: number, l: number, n: number, a: number, delta: number): SelectiveScanInputs =>
+      ({ u: tf.ones([b, d, l]), delta: tf.fill([b, d, l], delta), A: tf.fill([d, n], a), B: tf.ones([d, n]), C: tf.ones([d, n]) });
+    for (const [b, d, l, n] of [[0, 2, 3, 2], [1, 2, 0, 2], [1, 2, 3, 0]]) {
+      const x = constant(b!, d!, l!, n!, -1, 0.1);
+      const out = selectiveScan({ ...x, D: tf.ones([d!]), returnLastState: true }, { impl: 'fused' });
+      expect(out.y.shape).toEqual([b, d, l]);
+      expect(out.lastState!.shape).toEqual([b, d, n]);
+      // n = 0 leaves the skip term only: y = u * D = 1.
+      expect(Array.from(await out.y.data())).toEqual(new Array(b! * d! * l!).fill(1));
+    }
+    const overflow = selectiveScan({ ...constant(2, 3, 5, 4, 100, 10), returnLastState: true }, { impl: 'fused' });
+    expect(Array.from(await overflow.y.data()).every(Number.isNaN)).toBe(true);
+    expect(Array.from(await overflow.lastState!.data()).every(Number.isNaN)).toBe(true);
+    const limit = (tf.backend() as unknown as { device: GPUDevice }).device.limits.maxStorageBufferBindingSize;
+    const n = 2 ** 13;
+    const b = Math.ceil(limit / (4 * n)) + 1; // lastState (b, 1, n) one row over the limit
+    if (b * n > 2 ** 31 - 1) return; // the 2^31 - 1 element limit comes first (tested on cpu and wasm)
+    const big = constant(b, 1, 1, n, -1, 0.1);
+    expect(() => selectiveScan({ ...big, returnLastState: true }, { impl: 'fused' })).toThrow(
+      new RegExp(`^selectiveScan: lastState \\(b, d, n\\) = \\[${b},1,${n}\\] would take ${4 * b * n} bytes, more than the ${limit} of the webgpu device's maxStorageBufferBindingSize$`),
+    );
+  });
 });

@@ -12,6 +12,10 @@ function catalogOf(needs: Awaited<ReturnType<typeof readReport>>['needs']): Cata
   const catalog: Catalog = { figures: new Map(), tables: new Map(), experiments: new Map() };
   const experimentOf = (id: string): string => (id.startsWith('scan') ? 'scan-scaling' : 'selective-copying');
   for (const need of needs) {
+    if (need.kind === 'claim') {
+      for (const { experimentId } of need.refs) catalog.experiments.set(experimentId, { title: experimentId, summary: '', sourceFile: `experiments/${experimentId}/experiment.ts` });
+      continue;
+    }
     const experimentId = need.kind === 'value' ? need.experimentId : need.kind === 'experiment' ? need.id : experimentOf(need.id);
     catalog.experiments.set(experimentId, { title: experimentId, summary: '', sourceFile: `experiments/${experimentId}/experiment.ts` });
     const base = { id: '', experimentId, file: `experiments/${experimentId}/figures.ts` };
@@ -31,7 +35,7 @@ describe('report/', () => {
       'IV Conclusion',
     ]);
     const experiments = report.needs.filter((n) => n.kind === 'experiment').map((n) => (n.kind === 'experiment' ? n.id : ''));
-    expect(experiments).toEqual(['scan-scaling', 'scan-scaling-gpu', 'selective-copying']);
+    expect(experiments).toEqual(['mamba-block', 'scan-scaling', 'scan-scaling-gpu', 'selective-copying']);
     const checked = catalogOf(report.needs);
     expect(() => checkNeeds(report, checked)).not.toThrow();
     const html = await renderReport(report, { catalog: checked, artifacts: new Map(), profile: 'local', frozen: true });

@@ -176,7 +176,14 @@ class Arena {
   /** Grows the memory to fit every reservation, fills the inputs in, and tallies the bytes used. */
   ready(): void {
     const missing = this.end - this.memory.buffer.byteLength;
-    if (missing > 0) this.memory.grow(Math.ceil(missing / 65536));
+    if (missing > 0) {
+      try {
+        this.memory.grow(Math.ceil(missing / 65536));
+      } catch (error) {
+        // The module's memory is 32-bit: a RangeError from grow means the call does not fit, not a bug.
+        throw new Error(`selectiveScan: the fused scan needs ${this.end} bytes of WebAssembly memory, more than its 4 GiB (${MAX_PAGES} pages of 64 KiB) limit`, { cause: error });
+      }
+    }
     for (const fill of this.fills) fill();
     scratchTally.wasmCall(this.end - this.start);
   }
