@@ -2,7 +2,7 @@
 #   PROFILE=smoke|local|paper (local)   JOBS=n (core count)   FIG=<figure, table or experiment id>
 #   FROZEN=1 (run nothing; render from the newest artifacts, stale ones marked)   BACKEND=auto|wasm|cpu|tensorflow|webgpu
 #   EXECUTOR=local|slurm (where cells run)   DRY_RUN=1 (print the runs, run nothing)   ARTIFACTS_DIR=<store>
-#   BENCH=<name> (one benchmark of bench/*.bench.ts)
+#   BENCH=<name> (one benchmark of bench/*.bench.ts)   PORT=n (make preview; 3000)
 PROFILE ?= local
 BACKEND ?= auto
 JOBS ?=
@@ -12,6 +12,7 @@ EXECUTOR ?=
 DRY_RUN ?=
 BENCH ?=
 ROOT ?=
+PORT ?= 3000
 
 CLI := node --import tsx engine/cli.ts
 # Values pass through as given (--x=value): engine/commands/settings.ts checks each and names it when wrong.
@@ -19,7 +20,7 @@ CLI := node --import tsx engine/cli.ts
 FLAGS := --profile=$(PROFILE) --backend=$(BACKEND) $(if $(filter environment command% override,$(origin JOBS)),--jobs='$(subst ','\'',$(JOBS))') $(if $(FROZEN),--frozen=$(FROZEN)) \
 	$(if $(EXECUTOR),--executor=$(EXECUTOR)) $(if $(DRY_RUN),--dry-run=$(DRY_RUN)) $(if $(ROOT),--root=$(ROOT))
 
-.PHONY: report figure pdf explain check list test bench bundle clean clean-tmp data
+.PHONY: report figure pdf explain check list test bench bundle clean clean-tmp data preview
 
 report: | node_modules
 	@$(CLI) report $(FLAGS)
@@ -43,6 +44,10 @@ list: | node_modules
 
 clean-tmp: | node_modules
 	@$(CLI) clean-tmp $(FLAGS)
+
+# The report at http://127.0.0.1:$(PORT)/, re-rendered from the cache (always frozen) on every save.
+preview: | node_modules
+	@$(CLI) preview $(FLAGS) --port=$(PORT)
 
 test: | node_modules
 	npm test

@@ -10,6 +10,7 @@
  *   list                   experiments, figures, tables, cache state
  *   run [<id>...]          run experiments (all, or the named ones) without rendering
  *   clean-tmp              remove temp folders left by builds that died
+ *   preview                serve the report at 127.0.0.1:--port (3000), re-rendered (frozen) on every save
  *
  * Options (each the Makefile variable of the same name, parsed in commands/settings.ts):
  *   --profile=smoke|local|paper (local)  --jobs=n (cores)  --frozen=1  --backend=auto|wasm|cpu|tensorflow|webgpu
@@ -18,7 +19,7 @@
 import { parseArgs } from 'node:util';
 import { stderrTerminal, systemClock } from './commands/effects.ts';
 import { REPO_ROOT } from './commands/project.ts';
-import { parseSettings } from './commands/settings.ts';
+import { parsePort, parseSettings } from './commands/settings.ts';
 import {
   checkCommand,
   cleanTmpCommand,
@@ -31,11 +32,11 @@ import {
   type CommandOptions,
 } from './commands/commands.ts';
 
-const USAGE = `usage: engine/cli.ts <report|figure <id>|pdf|explain <id>|check|list|run [<id>...]|clean-tmp>
+const USAGE = `usage: engine/cli.ts <report|figure <id>|pdf|explain <id>|check|list|run [<id>...]|clean-tmp|preview [--port=n]>
   [--profile=smoke|local|paper] [--jobs=n] [--frozen=1] [--backend=auto|wasm|cpu|tensorflow|webgpu]
   [--executor=local|slurm] [--dry-run=1] [--root=dir]`;
 
-function parse(argv: string[]): { command: string; target: string | undefined; rest: string[]; options: Omit<CommandOptions, 'signal'> } {
+function parse(argv: string[]): { command: string; target: string | undefined; rest: string[]; port: string | undefined; options: Omit<CommandOptions, 'signal'> } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -49,6 +50,7 @@ function parse(argv: string[]): { command: string; target: string | undefined; r
         executor: { type: 'string' },
         'dry-run': { type: 'string' },
         root: { type: 'string', default: REPO_ROOT },
+        port: { type: 'string' },
       },
     });
   } catch (error) {
@@ -69,6 +71,7 @@ function parse(argv: string[]): { command: string; target: string | undefined; r
     command,
     target,
     rest: target === undefined ? [] : [target, ...more],
+    port: values.port,
     options: {
       ...settings,
       root: values.root,
@@ -85,7 +88,7 @@ function needTarget(command: string, target: string | undefined): string {
 }
 
 async function main(): Promise<number> {
-  const { command, target, rest, options: parsed } = parse(process.argv.slice(2));
+  const { command, target, rest, port, options: parsed } = parse(process.argv.slice(2));
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -114,6 +117,8 @@ async function main(): Promise<number> {
       return runCommand(rest, options);
     case 'clean-tmp':
       return cleanTmpCommand(options);
+    case 'preview':
+      return (await import('./preview/preview.ts')).previewCommand(options, parsePort(port));
     default:
       throw new Error(`unknown command '${command}'\n${USAGE}`);
   }

@@ -49,6 +49,13 @@ export function parseJobs(raw: string | undefined, cores = os.availableParalleli
   return Number(raw);
 }
 
+/** PORT of make preview: 0 (any free port) to 65535; default 3000. */
+export function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 3000;
+  if (!/^[0-9]{1,5}$/.test(raw) || Number(raw) > 65535) throw new Error(`PORT=${JSON.stringify(raw)}: expected a port number from 0 (any free port) to 65535`);
+  return Number(raw);
+}
+
 export function parseProfile(raw: string | undefined): Profile {
   const value = raw ?? 'local';
   if (!(PROFILES as readonly string[]).includes(value)) throw new Error(`PROFILE=${JSON.stringify(value)}: expected one of ${PROFILES.join(', ')}`);

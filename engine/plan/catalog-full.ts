@@ -7,7 +7,12 @@ import { pathToFileURL } from 'node:url';
 import type { Catalog, CatalogEntry, FigureSpec, FiguresModule, TableSpec } from '../contract.ts';
 import type { CatalogIndex } from './catalog.ts';
 
-export async function loadCatalog(root: string, index: CatalogIndex): Promise<Catalog> {
+/** How a figures module is loaded: a plain import, or (the preview) one that loads an edited file afresh. */
+export type ImportFigures = (absolutePath: string) => Promise<FiguresModule>;
+
+const importOnce: ImportFigures = async (file) => (await import(pathToFileURL(file).href)) as FiguresModule;
+
+export async function loadCatalog(root: string, index: CatalogIndex, importFigures: ImportFigures = importOnce): Promise<Catalog> {
   if (index.errors.length > 0) throw new Error(index.errors.join('\n'));
   const catalog: Catalog = { figures: new Map(), tables: new Map(), experiments: new Map() };
   for (const [id, entry] of index.experiments) {
@@ -20,7 +25,7 @@ export async function loadCatalog(root: string, index: CatalogIndex): Promise<Ca
     });
   }
   for (const file of index.figuresGraphs.keys()) {
-    const module = (await import(pathToFileURL(join(root, file)).href)) as FiguresModule;
+    const module = await importFigures(join(root, file));
     const experimentId = file.split('/')[1]!;
     for (const [id, spec] of Object.entries(module.figures ?? {})) {
       catalog.figures.set(id, { id, experimentId, file, spec } satisfies CatalogEntry<FigureSpec>);

@@ -6,7 +6,7 @@
  */
 import { JSDOM } from 'jsdom';
 import type { Token } from 'markdown-it';
-import type { ArtifactView, Catalog, CatalogEntry, FigureSpec, Profile, TableSpec } from '../contract.ts';
+import type { ArtifactView, Catalog, CatalogEntry, FigureSpec, Profile, Results, TableSpec } from '../contract.ts';
 import { formatBibliography } from './bibliography.ts';
 import { checkNeeds } from './check.ts';
 import { evaluateClaim, refName, type ClaimRef, type ReadValue } from './claim.ts';
@@ -15,7 +15,7 @@ import { escapeHtml } from './escape.ts';
 import { katexCss } from './katex-assets.ts';
 import { createMarkdown } from './markdown.ts';
 import { formatCell } from './number-format.ts';
-import { drawFigure } from './plot-svg.ts';
+import { drawFigure, type DrawnFigure } from './plot-svg.ts';
 import { provenanceView, REPO_FROM_OUTPUT } from './provenance.ts';
 import { relativeToRepo } from './repo-paths.ts';
 import { loadTemplates, type Templates } from './templates.ts';
@@ -30,6 +30,8 @@ export interface RenderInput {
   profile: Profile;
   /** True when the build was told not to compute: missing artifacts stay missing. */
   frozen: boolean;
+  /** Draws one figure instead of drawFigure (the preview's reuses unchanged SVG); `document` makes the jsdom window on first call. */
+  drawFigure?: (id: string, spec: FigureSpec, results: Results, width: number, document: () => Document) => DrawnFigure;
 }
 
 /** The width, in CSS pixels, figures are drawn at: the text column (46rem) less padding. */
@@ -44,7 +46,7 @@ export async function renderReport(report: ParsedReport, input: RenderInput): Pr
   checkNeeds(report, input.catalog);
   const md = createMarkdown();
   const templates = await loadTemplates();
-  const page = new PageRenderer(report, input, templates, md, new JSDOM('<!doctype html><html><body></body></html>').window.document);
+  const page = new PageRenderer(report, input, templates, md, () => new JSDOM('<!doctype html><html><body></body></html>').window.document);
   const body = report.files
     .map((file) => md.renderer.render(file.tokens, md.options, { ...file.env, directives: page }))
     .join('\n');
@@ -67,16 +69,21 @@ export async function renderReport(report: ParsedReport, input: RenderInput): Pr
 class PageRenderer implements DirectiveRenderer {
   private readonly citationNumbers = new Map<string, number>();
   private readonly itemStates: ArtifactView['state'][] = [];
+  private readonly escape = escapeHtml;
   /** Experiment id -> the figures and tables it computed, in order of first use (the provenance appendix). */
   private readonly usedBy = new Map<string, { anchor: string; label: string }[]>();
-  private readonly escape = escapeHtml;
+  private documentOnce: Document | null = null;
+  private get document(): Document {
+    return (this.documentOnce ??= this.newDocument());
+  }
 
   constructor(
     private readonly report: ParsedReport,
     private readonly input: RenderInput,
     private readonly templates: Templates,
     private readonly md: ReturnType<typeof createMarkdown>,
-    private readonly document: Document,
+    /** Made on first use: a render whose figures all come from the preview's cache needs no jsdom window. */
+    private readonly newDocument: () => Document,
   ) {}
 
   container(name: ContainerName, meta: DirectiveMeta, innerHtml: string): string {
@@ -196,8 +203,12 @@ class PageRenderer implements DirectiveRenderer {
     let problem: string | null = null;
     if ((view.state === 'current' || view.state === 'stale') && view.results) {
       try {
-        svg = drawFigure(id, entry.spec, view.results, FIGURE_WIDTH, this.document).html;
-        narrowSvg = drawFigure(`${id}-narrow`, entry.spec, view.results, NARROW_FIGURE_WIDTH, this.document).html;
+        const draw = (figureId: string, width: number) =>
+          this.input.drawFigure
+            ? this.input.drawFigure(figureId, entry.spec, view.results!, width, () => this.document).html
+            : drawFigure(figureId, entry.spec, view.results!, width, this.document).html;
+        svg = draw(id, FIGURE_WIDTH);
+        narrowSvg = draw(`${id}-narrow`, NARROW_FIGURE_WIDTH);
       } catch (error) {
         problem = `the figure code (${entry.file}) failed on these results: ${relativeToRepo((error as Error).message, this.report.root)}`;
       }
@@ -252,6 +263,11 @@ class PageRenderer implements DirectiveRenderer {
     };
   }
 
+  private provenance(view: ArtifactView, id: string) {
+    const note = provenanceView(view, id, this.input.catalog);
+    return { ...note, notes: note.notes.map((n) => relativeToRepo(n, this.report.root)) };
+  }
+
   /** The items of an experiment, registering it for the provenance appendix on first use. */
   private use(experimentId: string): { anchor: string; label: string }[] {
     if (!this.usedBy.has(experimentId)) this.usedBy.set(experimentId, []);
@@ -265,11 +281,6 @@ class PageRenderer implements DirectiveRenderer {
       const item = usedBy[0]?.anchor.replace(/^(fig|tbl):/, '') ?? id;
       return { ...this.provenance(view, item), sourcePath: view.sourceFile, usedBy };
     });
-  }
-
-  private provenance(view: ArtifactView, id: string) {
-    const note = provenanceView(view, id, this.input.catalog);
-    return { ...note, notes: note.notes.map((n) => relativeToRepo(n, this.report.root)) };
   }
 
   private experiments(ids: string[]): string {

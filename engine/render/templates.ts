@@ -29,6 +29,11 @@ export function loadTemplates(): Promise<Templates> {
   return loaded;
 }
 
+/** Read the templates again on next use (the preview, after an edit in templates/). */
+export function forgetTemplates(): void {
+  loaded = null;
+}
+
 async function compileTemplates(): Promise<Templates> {
   const hb = Handlebars.create();
   const compiled = new Map<TemplateName, HandlebarsTemplateDelegate>();

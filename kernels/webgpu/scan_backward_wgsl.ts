@@ -5,9 +5,16 @@
  * of S steps in registers), then each sub-chunk is recomputed once more with its step factors and the
  * reverse scan g_t = C_t dy_t + a_{t+1} g_{t+1} runs over it. No (b, d, l, n) tensor is stored.
  *
- * Outputs: du, ddelta, dz (when z is present) (b, d, l); rowPart (b, d, n + 2) holding dA, dD and
- * ddeltaBias per batch entry; bcPart holding dB then dC as per-workgroup partial sums (grouped
- * projections, (b, blocks, n, l)) or per-batch partial sums (shared projections, (b, d, n)).
+ * Parallel along l: the grid's z dimension splits l into chunks (whole CHECKPOINT blocks) run side by
+ * side. The reverse scan's carry g entering a chunk from the right is linear in what lies to its right:
+ * the 'ends' pass (backwardEndsShader) scans each chunk's adjoint from zero, giving its end G_k and its
+ * sum of delta; the carry pass (backwardCarryShader) carries dLast leftwards over the chunks,
+ * g <- exp(A sum delta_j) g + G_j, recording the g entering each; the main pass starts chunk k there.
+ *
+ * Outputs: du, ddelta, dz (when z is present) (b, d, l); rowPart (b, chunks, d, n + 2) holding dA, dD
+ * and ddeltaBias per batch entry and chunk; bcPart holding dB then dC as per-workgroup partial sums
+ * (grouped projections, (b, blocks, n, l)) or per-batch-and-chunk partial sums (shared projections,
+ * (b, chunks, d, n)).
  */
 import { CHECKPOINT, unroll, WGSL_HELPERS, type ScanConfig, type Tiling } from './scan_layout.ts';
 import { FORWARD_PARAMS } from './scan_forward_wgsl.ts';
@@ -20,14 +27,112 @@ export function backwardInputNames(c: ScanConfig): string[] {
   ];
 }
 
-export function backwardShader(c: ScanConfig, t: Tiling): string {
+/** The backward's inputs when l is split into chunks: dLast gives way to each chunk's carried-in adjoint gIn (rows, chunks, n). */
+export const chunkedBackwardInputNames = (c: ScanConfig) => backwardInputNames(c).map((name) => (name === 'dLast' ? 'gIn' : name));
+
+export const BACKWARD_CARRY_PARAMS = ['d', 'rows', 'chunks'] as const;
+
+/**
+ * The carry between the backward's chunks: one invocation per ((b, d) row, state) walks the chunks
+ * from the last to the first, gIn_k = g, then g <- exp(A sum delta_k) g + gEnd_k, starting from dLast.
+ */
+export function backwardCarryShader(n: number): string {
+  return /* wgsl */ `
+struct Params { ${BACKWARD_CARRY_PARAMS.map((f) => `${f}: u32`).join(', ')} }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> A: array<f32>;
+@group(0) @binding(2) var<storage, read> gEnd: array<f32>;
+@group(0) @binding(3) var<storage, read> dtSum: array<f32>;
+@group(0) @binding(4) var<storage, read> dLast: array<f32>;
+@group(0) @binding(5) var<storage, read_write> gIn: array<f32>;
+const LOG2E = 1.4426950408889634;
+
+@compute @workgroup_size(64, 1, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x;
+  if (i >= p.rows * ${n}u) { return; }
+  let r = i / ${n}u;
+  let j = i % ${n}u;
+  let A2 = A[(r % p.d) * ${n}u + j] * LOG2E;
+  var g = dLast[i];
+  for (var k = p.chunks; k > 0u; k = k - 1u) {
+    let e = r * p.chunks + k - 1u;
+    gIn[e * ${n}u + j] = g;
+    g = exp2(dtSum[e] * A2) * g + gEnd[e * ${n}u + j];
+  }
+}
+`;
+}
+
+/** Uniforms of the backward: the forward's, the offset of dC in bcPart, the chunking of l. */
+export const BACKWARD_PARAMS = [...FORWARD_PARAMS, 'cOffset', 'chunkLength', 'chunks'] as const;
+
+export function backwardEndsInputNames(c: ScanConfig): string[] {
+  return ['delta', 'A', 'C', ...(c.hasZ ? ['z'] : []), ...(c.hasBias ? ['deltaBias'] : []), 'dy'];
+}
+
+export const BACKWARD_ENDS_PARAMS = ['d', 'l', 'cGroups', 'rowsPerCGroup', 'rows', 'chunkLength', 'chunks'] as const;
+export const BACKWARD_ENDS_WORKGROUP = 64;
+
+/**
+ * The backward's 'ends' pass: one invocation per ((b, d) row, chunk) with the n adjoint states in
+ * registers, walking its chunk in reverse from a zero carry, g <- exp(dt A) (g + C gy) with
+ * gy = dy * silu(z); writes gEnd (rows, chunks, n) and the chunk's sum of delta (rows, chunks).
+ */
+export function backwardEndsShader(c: ScanConfig): string {
+  const N = c.n;
+  const inputs = backwardEndsInputNames(c);
+  const outputs = ['gEndOut', 'dtSumOut'];
+  const bindings = [
+    ...inputs.map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<f32>;`),
+    ...outputs.map((name, i) => `@group(0) @binding(${inputs.length + i + 1}) var<storage, read_write> ${name}: array<f32>;`),
+  ].join('\n');
+  const cGrouped = c.cGroups > 0;
+  return /* wgsl */ `
+struct Params { ${BACKWARD_ENDS_PARAMS.map((f) => `${f}: u32`).join(', ')} }
+@group(0) @binding(0) var<uniform> p: Params;
+${bindings}
+${WGSL_HELPERS}
+const LOG2E = 1.4426950408889634;
+
+@compute @workgroup_size(${BACKWARD_ENDS_WORKGROUP}, 1, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let r = gid.x;
+  if (r >= p.rows) { return; }
+  let chunk = gid.y;
+  let bi = r / p.d;
+  let ch = r % p.d;
+  let t0 = chunk * p.chunkLength;
+  let t1 = min(p.l, t0 + p.chunkLength);
+  let rowBase = r * p.l;
+  let cBase = (bi * p.cGroups + ch / p.rowsPerCGroup) * ${N}u * p.l;
+  ${c.hasBias ? 'let bias = deltaBias[ch];' : ''}
+${unroll(N, (j) => `  let A2${j} = A[ch * ${N}u + ${j}u] * LOG2E;\n  var g${j} = 0.0;`)}
+${cGrouped ? '' : unroll(N, (j) => `  let Cs${j} = C[ch * ${N}u + ${j}u];`)}
+  var dsum = 0.0;
+  for (var t = t1; t > t0; t = t - 1u) {
+    let idx = rowBase + t - 1u;
+    var dt = delta[idx]${c.hasBias ? ' + bias' : ''};
+    ${c.softplus ? 'dt = softplus(dt);' : ''}
+    let gy = dy[idx]${c.hasZ ? ' * silu(z[idx])' : ''};
+    dsum = dsum + dt;
+${unroll(N, (j) => `    g${j} = exp2(dt * A2${j}) * (g${j} + ${cGrouped ? `C[cBase + ${j}u * p.l + t - 1u]` : `Cs${j}`} * gy);`)}
+  }
+  let e = r * p.chunks + chunk;
+  dtSumOut[e] = dsum;
+${unroll(N, (j) => `  gEndOut[e * ${N}u + ${j}u] = g${j};`)}
+}
+`;
+}
+
+export function backwardShader(c: ScanConfig, t: Tiling, chunked = false): string {
   const { S, NS, rows } = t;
   const N = c.n;
   const CK = CHECKPOINT;
   const SC = S; // steps per sub-chunk: one per invocation of a row in the reduction phase
   const NSUB = CK / SC;
   const P = CK + 1;
-  const inputs = backwardInputNames(c);
+  const inputs = chunked ? chunkedBackwardInputNames(c) : backwardInputNames(c);
   const outputs = ['duOut', 'ddeltaOut', ...(c.hasZ ? ['dzOut'] : []), 'rowPart', 'bcPart'];
   const bindings = [
     ...inputs.map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<f32>;`),
@@ -98,7 +203,7 @@ export function backwardShader(c: ScanConfig, t: Tiling): string {
   };
 
   return /* wgsl */ `
-struct Params { ${FORWARD_PARAMS.map((f) => `${f}: u32`).join(', ')}, cOffset: u32 }
+struct Params { ${BACKWARD_PARAMS.map((f) => `${f}: u32`).join(', ')} }
 @group(0) @binding(0) var<uniform> p: Params;
 ${bindings}
 ${WGSL_HELPERS}
@@ -170,21 +275,25 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let s = lid.y;
   let flat = s * 32u + lane;
   let bi = wg.y;
+  let chunk = wg.z;
   let row0 = wg.x * ${rows}u;
   let row = row0 + lane;
   let live = lane < ${rows}u && row < p.d;
   let rowc = select(row0, row, live);
+  let part = bi * p.chunks + chunk;  // (batch entry, chunk) of this workgroup's partial sums
   accD = 0.0;
   accBias = 0.0;
 ${unroll(NS, (j) => `  let A${j} = A[rowc * ${N}u + s * ${NS}u + ${j}u];
   let A2${j} = A${j} * LOG2E;
-  var g${j} = select(0.0, dLast[(bi * p.d + rowc) * ${N}u + s * ${NS}u + ${j}u], live);
+  var g${j} = select(0.0, ${chunked ? `gIn[((bi * p.d + rowc) * p.chunks + chunk) * ${N}u` : `dLast[(bi * p.d + rowc) * ${N}u`} + s * ${NS}u + ${j}u], live);
   var dA${j} = 0.0;`)}
 ${bGrouped ? '' : unroll(NS, (j) => `  let Bs${j} = B[rowc * ${N}u + s * ${NS}u + ${j}u];\n  var dBs${j} = 0.0;`)}
 ${cGrouped ? '' : unroll(NS, (j) => `  let Cs${j} = C[rowc * ${N}u + s * ${NS}u + ${j}u];\n  var dCs${j} = 0.0;`)}
 ${unroll(NSUB, (q) => unroll(NS, (j) => `  var hq${q}_${j} = 0.0;`))}
   let blocksL = (p.l + ${CK}u - 1u) / ${CK}u;
-  for (var blk = blocksL; blk > 0u; blk = blk - 1u) {
+  let blkLo = chunk * (p.chunkLength / ${CK}u);
+  let blkHi = min(blocksL, blkLo + p.chunkLength / ${CK}u);
+  for (var blk = blkHi; blk > blkLo; blk = blk - 1u) {
     let t0 = (blk - 1u) * ${CK}u;
     for (var i = flat; i < ${32 * CK}u; i = i + ${32 * S}u) {
       let r = i / ${CK}u;
@@ -221,10 +330,10 @@ ${unroll(NS, (j) => `        h${j} = exp2(dt * A2${j}) * h${j} + du * ${Bv(j, 't
 ${Array.from({ length: NSUB }, (_, i) => subChunk(NSUB - 1 - i)).join('\n')}
   }
   if (live) {
-    let base = (bi * p.d + row) * ${N + 2}u + s * ${NS}u;
+    let base = (part * p.d + row) * ${N + 2}u + s * ${NS}u;
 ${unroll(NS, (j) => `    rowPart[base + ${j}u] = dA${j};`)}
-${bGrouped ? '' : unroll(NS, (j) => `    bcPart[(bi * p.d + row) * ${N}u + s * ${NS}u + ${j}u] = dBs${j};`)}
-${cGrouped ? '' : unroll(NS, (j) => `    bcPart[p.cOffset + (bi * p.d + row) * ${N}u + s * ${NS}u + ${j}u] = dCs${j};`)}
+${bGrouped ? '' : unroll(NS, (j) => `    bcPart[(part * p.d + row) * ${N}u + s * ${NS}u + ${j}u] = dBs${j};`)}
+${cGrouped ? '' : unroll(NS, (j) => `    bcPart[p.cOffset + (part * p.d + row) * ${N}u + s * ${NS}u + ${j}u] = dCs${j};`)}
   }
   // dD and ddeltaBias: sum the per-invocation accumulators of each row.
   sPu[(flat % ${S}u) * 32u + flat / ${S}u] = accD;
@@ -234,7 +343,7 @@ ${cGrouped ? '' : unroll(NS, (j) => `    bcPart[p.cOffset + (bi * p.d + row) * $
     var sumD = 0.0;
     var sumBias = 0.0;
     for (var x = 0u; x < ${S}u; x = x + 1u) { sumD = sumD + sPu[x * 32u + flat]; sumBias = sumBias + sPdt[x * 32u + flat]; }
-    let base = (bi * p.d + row0 + flat) * ${N + 2}u;
+    let base = (part * p.d + row0 + flat) * ${N + 2}u;
     rowPart[base + ${N}u] = sumD;
     rowPart[base + ${N + 1}u] = sumBias;
   }

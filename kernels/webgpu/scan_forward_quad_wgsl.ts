@@ -15,6 +15,15 @@
  *   epilogue lane g sums the S partials of its own columns, adds u * D, gates, and writes y as vec4.
  * Each element is discretised once, every global access is a coalesced vec4 (rows 4-aligned), and the
  * tile's global latency overlaps the previous tile's scan instead of stalling it.
+ *
+ * Parallel along l (few (b, d) rows): the grid's z dimension splits l into chunks of a multiple of the
+ * tile and of CHECKPOINT steps, run in two passes (Mamba's chunked scan, with the chunks side by side):
+ *   'ends'    each chunk scanned from a zero state, reading only u, delta and B: its end state (n per
+ *             row) and its sum of delta go out;
+ *   'output'  each chunk's entering state is the carry over the earlier chunks,
+ *             h <- exp(A * sum delta) h + end (a chunk's decay is exp(A sum delta): the step decays
+ *             multiply), then the chunk is scanned again writing y, checkpoints and, for the last
+ *             chunk, the last state.
  */
 import { CHECKPOINT, unroll, WGSL_HELPERS, type ScanConfig } from './scan_layout.ts';
 import { FORWARD_PARAMS, forwardInputNames } from './scan_forward_wgsl.ts';
@@ -63,8 +72,30 @@ export function quadShape(c: ScanConfig, want: QuadShape = QUAD_SHAPE): QuadShap
   return { rows, split, tile: Math.ceil(tile / (4 * split)) * 4 * split };
 }
 
-export function quadForwardShader(c: ScanConfig, shape: QuadShape, save: boolean): string {
+export type QuadPass = 'ends' | 'output';
+
+/** Uniforms of the quad shader: the forward's, then the chunking of l. */
+export const QUAD_PARAMS = [...FORWARD_PARAMS, 'chunkLength', 'chunks'] as const;
+
+export function quadInputNames(c: ScanConfig, pass: QuadPass, chunked: boolean): string[] {
+  if (pass === 'ends') return ['u', 'delta', 'A', 'B', ...(c.hasBias ? ['deltaBias'] : [])];
+  return [...forwardInputNames(c), ...(chunked ? ['hEnd', 'dtSum'] : [])];
+}
+
+export function quadOutputNames(pass: QuadPass, save: boolean): string[] {
+  return pass === 'ends' ? ['hEndOut', 'dtSumOut'] : ['yOut', 'lastState', ...(save ? ['checkpoints'] : [])];
+}
+
+/** Steps a chunk's length is a multiple of: whole tiles, and whole checkpoint intervals. */
+export const quadChunkAlign = (shape: QuadShape) => Math.max(shape.tile, CHECKPOINT);
+
+/**
+ * `pass`: 'output' (y, last state, checkpoints when `save`) or 'ends' (chunk end states and delta sums);
+ * `chunked`: the output pass starts each chunk from the carry of the earlier chunks' ends.
+ */
+export function quadForwardShader(c: ScanConfig, shape: QuadShape, save: boolean, pass: QuadPass = 'output', chunked = false): string {
   const { rows: R, split: S, tile: T } = shape;
+  const out = pass === 'output';
   const N = c.n;
   const NS = N / S;
   const K = T / 4; // vec4 columns per row and tile
@@ -73,11 +104,13 @@ export function quadForwardShader(c: ScanConfig, shape: QuadShape, save: boolean
   const N4 = Math.ceil(N / 4); // vec4 per step of a B/C tile
   const v4 = c.l % 4 === 0;
   const bGrouped = c.bGroups > 0;
-  const cGrouped = c.cGroups > 0;
+  const cGrouped = out && c.cGroups > 0;
+  const hasZ = out && c.hasZ;
+  const hasD = out && c.hasD;
   const rowArrays = new Set(['u', 'delta', 'z', 'yOut', ...(bGrouped ? ['B'] : []), ...(cGrouped ? ['C'] : [])]);
   const type = (name: string) => (v4 && rowArrays.has(name) ? 'array<vec4<f32>>' : 'array<f32>');
-  const inputs = forwardInputNames(c);
-  const outputs = ['yOut', 'lastState', ...(save ? ['checkpoints'] : [])];
+  const inputs = quadInputNames(c, pass, chunked);
+  const outputs = quadOutputNames(pass, out && save);
   const bindings = [
     ...inputs.map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name}: ${type(name)};`),
     ...outputs.map((name, i) => `@group(0) @binding(${inputs.length + i + 1}) var<storage, read_write> ${name}: ${type(name)};`),
@@ -111,7 +144,7 @@ ${unroll(4, (s) => `        s${name}[(k * 4u + ${s}u) * ${N4}u + j / 4u][j % 4u]
       let ts = ${next} + (${m * S}u + g) * 4u;
       uq${m} = ${load4('u', 'rowBase', 'ts')};
       dq${m} = ${load4('delta', 'rowBase', 'ts')};
-      ${c.hasZ ? `zq${m} = ${load4('z', 'rowBase', 'ts')};` : ''}
+      ${hasZ ? `zq${m} = ${load4('z', 'rowBase', 'ts')};` : ''}
     }`);
   // Projection values of this lane's states at tile step t: a vec4 per 4 states when NS % 4 == 0.
   const projRead = (name: string, grouped: boolean, t: number) => {
@@ -123,7 +156,7 @@ ${unroll(4, (s) => `        s${name}[(k * 4u + ${s}u) * ${N4}u + j / 4u][j % 4u]
     !grouped ? `${name}s${j}` : NS % 4 === 0 ? `${name.toLowerCase()}v${Math.floor(j / 4)}[${j % 4}]` : `${name.toLowerCase()}s${j}`;
   const ckEvery = Math.min(T, CHECKPOINT);
   const step = (t: number) => `      {
-${save && t % ckEvery === 0 ? `        if ((t0 + ${t}u) % ${CHECKPOINT}u == 0u && live && t0 + ${t}u < p.l) {
+${out && save && t % ckEvery === 0 ? `        if ((t0 + ${t}u) % ${CHECKPOINT}u == 0u && live && t0 + ${t}u < p.l) {
           let ck = ((bi * p.checkpoints + (t0 + ${t}u) / ${CHECKPOINT}u) * ${N}u + g * ${NS}u) * p.d + row;
 ${unroll(NS, (j) => `          checkpoints[ck + ${j}u * p.d] = h${j};`)}
         }` : ''}
@@ -131,27 +164,27 @@ ${unroll(NS, (j) => `          checkpoints[ck + ${j}u * p.d] = h${j};`)}
         let du = du4[${t % 4}];
 ${projRead('B', bGrouped, t)}
 ${projRead('C', cGrouped, t)}
-        var y = 0.0;
-${unroll(NS, (j) => `        h${j} = exp2(dt * A2${j}) * h${j} + du * ${projVal('B', bGrouped, j)};\n        y = y + h${j} * ${projVal('C', cGrouped, j)};`)}
-        yp[${t % 4}] = y;
+${out ? '        var y = 0.0;' : '        dsum = dsum + dt;'}
+${unroll(NS, (j) => `        h${j} = exp2(dt * A2${j}) * h${j} + du * ${projVal('B', bGrouped, j)};${out ? `\n        y = y + h${j} * ${projVal('C', cGrouped, j)};` : ''}`)}
+        ${out ? `yp[${t % 4}] = y;` : ''}
       }`;
   const scanColumn = (k: number) => `    {
       let dt4 = sDt[c * ${PK}u + ${k}u];
       let du4 = sDu[c * ${PK}u + ${k}u];
-      var yp = vec4<f32>(0.0);
+      ${out ? 'var yp = vec4<f32>(0.0);' : ''}
 ${unroll(4, (s) => step(4 * k + s))}
-      sY[(c * ${S}u + g) * ${PK}u + ${k}u] = yp;
+      ${out ? `sY[(c * ${S}u + g) * ${PK}u + ${k}u] = yp;` : ''}
     }`;
   const decl = (names: string[], count: number) => names.map((n) => unroll(count, (q) => `  var ${n}${q} = vec4<f32>(0.0);`)).join('\n');
   return /* wgsl */ `
-struct Params { ${FORWARD_PARAMS.map((f) => `${f}: u32`).join(', ')} }
+struct Params { ${QUAD_PARAMS.map((f) => `${f}: u32`).join(', ')} }
 @group(0) @binding(0) var<uniform> p: Params;
 ${bindings}
 ${WGSL_HELPERS}
 const LOG2E = 1.4426950408889634;
 var<workgroup> sDt: array<vec4<f32>, ${R * PK}>;      // (channel, column): delta after bias and softplus
 var<workgroup> sDu: array<vec4<f32>, ${R * PK}>;      // (channel, column): delta * u
-var<workgroup> sY: array<vec4<f32>, ${R * S * PK}>;   // (channel, lane, column): partial sums of h . C
+${out ? `var<workgroup> sY: array<vec4<f32>, ${R * S * PK}>;   // (channel, lane, column): partial sums of h . C` : ''}
 ${bGrouped ? `var<workgroup> sB: array<vec4<f32>, ${T * N4}>;  // (step, state / 4)` : ''}
 ${cGrouped ? `var<workgroup> sC: array<vec4<f32>, ${T * N4}>;` : ''}
 
@@ -160,6 +193,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let c = lid.x / ${S}u;
   let g = lid.x % ${S}u;
   let bi = wg.y;
+  let chunk = wg.z;
+  let c0 = chunk * p.chunkLength;
+  let c1 = min(p.l, c0 + p.chunkLength);
   let row0 = wg.x * ${R}u;
   let row = row0 + c;
   let live = row < p.d;
@@ -168,34 +204,39 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let bBase = (bi * p.bGroups + row0 / p.rowsPerBGroup) * ${N}u * p.l;
   let cBase = (bi * p.cGroups + row0 / p.rowsPerCGroup) * ${N}u * p.l;
   ${c.hasBias ? 'let bias = deltaBias[rowc];' : ''}
-  ${c.hasD ? 'let Dc = D[rowc];' : ''}
+  ${hasD ? 'let Dc = D[rowc];' : ''}
 ${unroll(NS, (j) => `  let A2${j} = A[rowc * ${N}u + g * ${NS}u + ${j}u] * LOG2E;\n  var h${j} = 0.0;`)}
 ${bGrouped ? '' : unroll(NS, (j) => `  let Bs${j} = B[rowc * ${N}u + g * ${NS}u + ${j}u];`)}
-${cGrouped ? '' : unroll(NS, (j) => `  let Cs${j} = C[rowc * ${N}u + g * ${NS}u + ${j}u];`)}
-${decl(['uq', 'dq', ...(c.hasZ ? ['zq'] : [])], M)}
+${!out || cGrouped ? '' : unroll(NS, (j) => `  let Cs${j} = C[rowc * ${N}u + g * ${NS}u + ${j}u];`)}
+${decl(['uq', 'dq', ...(hasZ ? ['zq'] : [])], M)}
 ${decl([...(bGrouped ? ['Bq'] : []), ...(cGrouped ? ['Cq'] : [])], projPer)}
-${unroll(M, (m) => `  var gate${m} = vec4<f32>(1.0);\n  var skip${m} = vec4<f32>(0.0);`)}
+${out ? unroll(M, (m) => `  var gate${m} = vec4<f32>(1.0);\n  var skip${m} = vec4<f32>(0.0);`) : '  var dsum = 0.0;'}
+  let rowE = (bi * p.d + rowc) * p.chunks;
+${out && chunked ? `  for (var k = 0u; k < chunk; k = k + 1u) {
+    let s = dtSum[rowE + k];
+${unroll(NS, (j) => `    h${j} = exp2(s * A2${j}) * h${j} + hEnd[(rowE + k) * ${N}u + g * ${NS}u + ${j}u];`)}
+  }` : ''}
   {
-    let next = 0u;
+    let next = c0;
 ${rowLoads('next')}
 ${projLoads('B', bGrouped, 'bBase', 'next')}
 ${projLoads('C', cGrouped, 'cBase', 'next')}
   }
-  for (var t0 = 0u; t0 < p.l; t0 = t0 + ${T}u) {
+  for (var t0 = c0; t0 < c1; t0 = t0 + ${T}u) {
 ${unroll(M, (m) => `    {
       let ts = t0 + (${m * S}u + g) * 4u;
       var dq = dq${m}${c.hasBias ? ' + vec4<f32>(bias)' : ''};
       ${c.softplus ? 'dq = vec4<f32>(softplus(dq.x), softplus(dq.y), softplus(dq.z), softplus(dq.w));' : ''}
-      dq = select(vec4<f32>(0.0), dq, vec4<u32>(ts, ts + 1u, ts + 2u, ts + 3u) < vec4<u32>(p.l));
+      dq = select(vec4<f32>(0.0), dq, vec4<u32>(ts, ts + 1u, ts + 2u, ts + 3u) < vec4<u32>(c1));
       sDt[c * ${PK}u + ${m * S}u + g] = dq;
       sDu[c * ${PK}u + ${m * S}u + g] = dq * uq${m};
-      ${c.hasD ? `skip${m} = uq${m} * Dc;` : ''}
-      ${c.hasZ ? `gate${m} = zq${m} / (vec4<f32>(1.0) + exp(-zq${m}));` : ''}
+      ${hasD ? `skip${m} = uq${m} * Dc;` : ''}
+      ${hasZ ? `gate${m} = zq${m} / (vec4<f32>(1.0) + exp(-zq${m}));` : ''}
     }`)}
 ${projStores('B', bGrouped)}
 ${projStores('C', cGrouped)}
     workgroupBarrier();
-    if (t0 + ${T}u < p.l) {
+    if (t0 + ${T}u < c1) {
       let next = t0 + ${T}u;
 ${rowLoads('next')}
 ${projLoads('B', bGrouped, 'bBase', 'next')}
@@ -203,7 +244,7 @@ ${projLoads('C', cGrouped, 'cBase', 'next')}
     }
 ${Array.from({ length: K }, (_, k) => scanColumn(k)).join('\n')}
     workgroupBarrier();
-${unroll(M, (m) => `    {
+${!out ? '' : unroll(M, (m) => `    {
       let k = ${m * S}u + g;
       let ts = t0 + k * 4u;
       var y = ${Array.from({ length: S }, (_, q) => `sY[(c * ${S}u + ${q}u) * ${PK}u + k]`).join(' + ')};
@@ -213,10 +254,14 @@ ${unroll(M, (m) => `    {
       }
     }`)}
   }
-  if (live) {
+${out ? `  if (live && c1 == p.l) {
     let base = (bi * p.d + row) * ${N}u + g * ${NS}u;
 ${unroll(NS, (j) => `    lastState[base + ${j}u] = h${j};`)}
-  }
+  }` : `  if (live) {
+    let e = (bi * p.d + row) * p.chunks + chunk;
+    if (g == 0u) { dtSumOut[e] = dsum; }
+${unroll(NS, (j) => `    hEndOut[e * ${N}u + g * ${NS}u + ${j}u] = h${j};`)}
+  }`}
 }
 `;
 }

@@ -15,10 +15,10 @@ import { forwardInputNames, forwardShader } from './scan_forward_wgsl.ts';
 import { SUBGROUP_ROWS, subgroupForwardApplies, subgroupForwardShader } from './scan_forward_subgroup_wgsl.ts';
 import { fixedSubgroupWidth } from './capabilities.ts';
 import { ROWS_WORKGROUP, rowsForwardShader, rowsInputNames } from './scan_forward_rows_wgsl.ts';
-import { QUAD_MIN_ROWS, QUAD_SHAPE, quadForwardShader, quadShape, quadSplit } from './scan_forward_quad_wgsl.ts';
-import { backwardInputNames, backwardShader } from './scan_backward_wgsl.ts';
+import { QUAD_MIN_ROWS, QUAD_SHAPE, quadChunkAlign, quadForwardShader, quadInputNames, quadShape, quadSplit, type QuadShape } from './scan_forward_quad_wgsl.ts';
+import { BACKWARD_ENDS_WORKGROUP, backwardEndsInputNames, backwardCarryShader, backwardEndsShader, backwardInputNames, backwardShader, chunkedBackwardInputNames } from './scan_backward_wgsl.ts';
 import { stridedSum, stridedSumShader } from './reduce_wgsl.ts';
-import { CHECKPOINT, checkpointShape, chunkLength, FORWARD_TILE, TILED_SPLIT, projectionPartWords, stateSplit, tiling, type ScanConfig, type Tiling } from './scan_layout.ts';
+import { CHECKPOINT, checkpointShape, chunkLength, chunkSpan, FORWARD_TILE, TILED_SPLIT, projectionPartWords, stateSplit, tiling, type ScanConfig, type Tiling } from './scan_layout.ts';
 
 export const SELECTIVE_SCAN = 'SelectiveScan';
 export const SELECTIVE_SCAN_GRAD = 'SelectiveScanGrad';
@@ -63,6 +63,8 @@ export interface ScanKernelAttrs {
   path?: 'rows' | 'subgroup' | 'workgroup' | 'quad';
   /** Channels per workgroup of the 'quad' path (default QUAD_SHAPE.rows). */
   channels?: number;
+  /** Chunks l is split into by the 'quad' path (default 1), run in parallel with a carry between them. */
+  chunks?: number;
   /** Steps per chunk of the 'rows' path (rounded up to a multiple of 16); default from chunkLength(). */
   chunkLength?: number;
   /** Keep checkpoints even when no tape records (to call SelectiveScanGrad directly). */
@@ -101,18 +103,7 @@ function forward(inputs: Infos, backend: WebGPUBackend, attrs: ScanKernelAttrs):
   if (path === 'rows') return rowsForward(c, inputs, backend, save, outputsOf(), attrs.chunkLength);
   if (path === 'quad') {
     const shape = quadShape(c, { rows: attrs.channels ?? QUAD_SHAPE.rows, split: attrs.split ?? quadSplit(c.b * c.d), tile: attrs.tile ?? QUAD_SHAPE.tile });
-    const outputs = outputsOf();
-    if (c.l > 0 && c.b * c.d > 0) {
-      const blocks = Math.ceil(c.d / shape.rows);
-      runWgsl(backend, {
-        code: quadForwardShader(c, shape, save),
-        inputs: forwardInputNames(c).map((name) => inputs[name]!),
-        outputs: save ? outputs : outputs.slice(0, 2),
-        params: params(c, blocks, Math.ceil(c.l / CHECKPOINT)),
-        workgroups: [blocks, c.b, 1],
-      });
-    }
-    return outputs;
+    return quadForward(c, inputs, backend, save, outputsOf(), shape, attrs.chunks ?? 1);
   }
   // Opt-in: on the H200 the tiled forward measured faster than this one (18% against 10% of copy bandwidth at l = 8192),
   // and the quad forward faster than both.
@@ -143,6 +134,34 @@ function forward(inputs: Infos, backend: WebGPUBackend, attrs: ScanKernelAttrs):
       workgroups: [t.blocks, c.b, 1],
     });
   }
+  return outputs;
+}
+
+/**
+ * The quad forward, l split into `chunks` (rounded to whole tiles and checkpoint intervals) run side by
+ * side: the 'ends' pass, then the output pass that carries the earlier chunks' ends. One chunk needs
+ * only the output pass.
+ */
+function quadForward(c: ScanConfig, inputs: Infos, backend: WebGPUBackend, save: boolean, outputs: tf.TensorInfo[], shape: QuadShape, wanted: number): tf.TensorInfo[] {
+  if (c.l === 0 || c.b * c.d === 0) return outputs;
+  const { length, chunks } = chunkSpan(c.l, wanted, quadChunkAlign(shape));
+  const blocks = Math.ceil(c.d / shape.rows);
+  if (blocks > 65535 || c.b > 65535 || chunks > 65535) throw new Error(`selective scan: ${blocks} x ${c.b} x ${chunks} workgroups exceed the dispatch limits`);
+  const uniforms = [...params(c, blocks, Math.ceil(c.l / CHECKPOINT)), length, chunks];
+  const chunked = chunks > 1;
+  const ends = chunked ? [allocate(backend, [c.b * c.d, chunks, c.n]), allocate(backend, [c.b * c.d, chunks])] : [];
+  const bind = (names: string[]) => names.map((name) => (name === 'hEnd' ? ends[0]! : name === 'dtSum' ? ends[1]! : inputs[name]!));
+  if (chunked) {
+    runWgsl(backend, { code: quadForwardShader(c, shape, false, 'ends'), inputs: bind(quadInputNames(c, 'ends', false)), outputs: ends, params: uniforms, workgroups: [blocks, c.b, chunks] });
+  }
+  runWgsl(backend, {
+    code: quadForwardShader(c, shape, save, 'output', chunked),
+    inputs: bind(quadInputNames(c, 'output', chunked)),
+    outputs: save ? outputs : outputs.slice(0, 2),
+    params: uniforms,
+    workgroups: [blocks, c.b, chunks],
+  });
+  for (const x of ends) backend.disposeData(x.dataId);
   return outputs;
 }
 
@@ -178,36 +197,64 @@ function rowsForward(c: ScanConfig, inputs: Infos, backend: WebGPUBackend, save:
   return outputs;
 }
 
-function backward(inputs: Infos, backend: WebGPUBackend, softplus: boolean): tf.TensorInfo[] {
+function backward(inputs: Infos, backend: WebGPUBackend, softplus: boolean, wantedChunks?: number): tf.TensorInfo[] {
   const c = configOf(inputs, softplus);
-  const { t, code } = fitting(c, backend, (t) => backwardShader(c, t));
   const { b, d, l, n } = c;
+  const { length, chunks } = chunkSpan(l, wantedChunks ?? 1, CHECKPOINT);
+  const chunked = chunks > 1;
+  const { t, code } = fitting(c, backend, (t) => backwardShader(c, t, chunked));
   const du = allocate(backend, [b, d, l]);
   const ddelta = allocate(backend, [b, d, l]);
   const dz = c.hasZ ? allocate(backend, [b, d, l]) : null;
-  // Per (b, d): dA (n), dD, ddeltaBias, summed over the batch below.
-  const rowPart = allocate(backend, [b, d, n + 2]);
-  const bWords = projectionPartWords(c, c.bGroups, t);
-  const cWords = projectionPartWords(c, c.cGroups, t);
+  // Per (b, chunk, d): dA (n), dD, ddeltaBias, summed over the batch and the chunks below.
+  const parts = b * chunks;
+  const rowPart = allocate(backend, [parts, d, n + 2]);
+  const bWords = projectionPartWords(c, c.bGroups, t, chunks);
+  const cWords = projectionPartWords(c, c.cGroups, t, chunks);
   const bcPart = allocate(backend, [bWords + cWords]);
+  const ends = chunked ? [allocate(backend, [b * d, chunks, n]), allocate(backend, [b * d, chunks])] : [];
+  if (chunked) {
+    const rows = b * d;
+    const groupsX = Math.ceil(rows / BACKWARD_ENDS_WORKGROUP);
+    if (groupsX > 65535 || chunks > 65535) throw new Error(`selective scan: ${rows} rows x ${chunks} chunks exceed the dispatch limits`);
+    runWgsl(backend, {
+      code: backwardEndsShader(c),
+      inputs: backwardEndsInputNames(c).map((name) => inputs[name]!),
+      outputs: ends,
+      params: [d, l, Math.max(c.cGroups, 1), c.cGroups > 0 ? d / c.cGroups : 1, rows, length, chunks],
+      workgroups: [groupsX, chunks, 1],
+    });
+  }
+  const gIn = chunked ? allocate(backend, [b * d, chunks, n]) : null;
+  if (gIn) {
+    runWgsl(backend, {
+      code: backwardCarryShader(n),
+      inputs: [inputs.A!, ends[0]!, ends[1]!, inputs.dLast!],
+      outputs: [gIn],
+      params: [d, b * d, chunks],
+      workgroups: [Math.ceil((b * d * n) / 64), 1, 1],
+    });
+  }
+  const given: Infos = gIn ? { ...inputs, gIn } : inputs;
   runWgsl(backend, {
     code,
-    inputs: backwardInputNames(c).map((name) => inputs[name]!),
+    inputs: (chunked ? chunkedBackwardInputNames(c) : backwardInputNames(c)).map((name) => given[name]!),
     outputs: [du, ddelta, ...(dz ? [dz] : []), rowPart, bcPart],
-    params: [...params(c, t.blocks, t.checkpoints), bWords],
-    workgroups: [t.blocks, b, 1],
+    params: [...params(c, t.blocks, t.checkpoints), bWords, length, chunks],
+    workgroups: [t.blocks, b, chunks],
   });
+  for (const x of [...ends, ...(gIn ? [gIn] : [])]) backend.disposeData(x.dataId);
   const sum = (shape: number[], spec: Parameters<typeof stridedSum>[1], input: tf.TensorInfo) => {
     const out = allocate(backend, shape);
     runWgsl(backend, { code: stridedSumShader(), inputs: [input], outputs: [out], ...stridedSum(shape, spec) });
     return out;
   };
   const W = n + 2;
-  const dA = sum([d, n], { P: d, Q: n, K: b, offset: 0, sp: W, sq: 1, sk: d * W }, rowPart);
-  const dD = c.hasD ? sum([d], { P: d, Q: 1, K: b, offset: n, sp: W, sq: 1, sk: d * W }, rowPart) : allocate(backend, [0]);
-  const dBias = c.hasBias ? sum([d], { P: d, Q: 1, K: b, offset: n + 1, sp: W, sq: 1, sk: d * W }, rowPart) : allocate(backend, [0]);
+  const dA = sum([d, n], { P: d, Q: n, K: parts, offset: 0, sp: W, sq: 1, sk: d * W }, rowPart);
+  const dD = c.hasD ? sum([d], { P: d, Q: 1, K: parts, offset: n, sp: W, sq: 1, sk: d * W }, rowPart) : allocate(backend, [0]);
+  const dBias = c.hasBias ? sum([d], { P: d, Q: 1, K: parts, offset: n + 1, sp: W, sq: 1, sk: d * W }, rowPart) : allocate(backend, [0]);
   const projection = (shape: number[], groups: number, offset: number) => {
-    if (groups === 0) return sum([d, n], { P: 1, Q: d * n, K: b, offset, sp: 0, sq: 1, sk: d * n }, bcPart);
+    if (groups === 0) return sum([d, n], { P: 1, Q: d * n, K: parts, offset, sp: 0, sq: 1, sk: d * n }, bcPart);
     const perGroup = t.blocks / groups; // workgroups of one group (1 group: every workgroup)
     return sum(shape, { P: b * groups, Q: n * l, K: perGroup, offset, sp: perGroup * n * l, sq: 1, sk: n * l }, bcPart);
   };
@@ -228,8 +275,10 @@ export function registerScanKernels(): void {
   tf.registerKernel({
     kernelName: SELECTIVE_SCAN_GRAD,
     backendName: 'webgpu',
-    kernelFunc: ({ inputs, backend, attrs }) =>
-      backward(inputs as Infos, backend as WebGPUBackend, Boolean((attrs as { softplus?: boolean }).softplus)),
+    kernelFunc: ({ inputs, backend, attrs }) => {
+      const a = attrs as { softplus?: boolean; chunks?: number };
+      return backward(inputs as Infos, backend as WebGPUBackend, Boolean(a.softplus), a.chunks);
+    },
   });
 }
 

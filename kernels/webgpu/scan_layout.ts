@@ -69,9 +69,9 @@ export function tiling(c: ScanConfig, split = stateSplit(c.n)): Tiling {
 /** Checkpoint buffer layout (b, checkpoints, n, d): consecutive lanes write consecutive words. */
 export const checkpointShape = (c: ScanConfig) => [c.b, Math.ceil(c.l / CHECKPOINT), c.n, c.d];
 
-/** Words of the backward's per-workgroup partial sums of dB (or dC) for one projection. */
-export function projectionPartWords(c: ScanConfig, groups: Groups, t: Tiling): number {
-  return groups === 0 ? c.b * c.d * c.n : c.b * t.blocks * c.n * c.l;
+/** Words of the backward's partial sums of dB (or dC) for one projection: per workgroup (grouped) or per (batch entry, chunk, row) (shared). */
+export function projectionPartWords(c: ScanConfig, groups: Groups, t: Tiling, chunks = 1): number {
+  return groups === 0 ? c.b * chunks * c.d * c.n : c.b * t.blocks * c.n * c.l;
 }
 
 /** Repeats `body(j)` for j in [0, count): the state loops are unrolled so states stay in registers. */
@@ -111,4 +111,14 @@ export function chunkLength(c: ScanConfig, requested?: number): number {
   const wanted = Math.ceil(ROWS_TARGET_INVOCATIONS / Math.max(1, c.b * c.d));
   const chunks = Math.max(1, Math.min(wanted, Math.floor(c.l / MIN_CHUNK)));
   return roundUp(Math.ceil(c.l / chunks));
+}
+
+/**
+ * Splits l steps into about `wanted` chunks whose length is a multiple of `align` (a power of two at
+ * least CHECKPOINT, so each checkpoint falls in exactly one chunk): the length and the actual count.
+ */
+export function chunkSpan(l: number, wanted: number, align: number): { length: number; chunks: number } {
+  const want = Math.max(1, Math.floor(wanted));
+  const length = Math.max(align, Math.ceil(Math.ceil(l / want) / align) * align);
+  return { length, chunks: Math.max(1, Math.ceil(l / length)) };
 }

@@ -124,6 +124,57 @@ describe('webgpu fused selective scan', () => {
     });
   }
 
+  // The quad forward split along l: chunks run side by side, each carrying the ends of the earlier ones.
+  for (const spec of [...SCAN_CASES.filter((s) => s.l > 16), vec4Case]) {
+    it(`quad forward in chunks along l agrees with the tiled forward: ${spec.name}`, async (ctx) => {
+      if (!adapter) return ctx.skip();
+      await tf.setBackend('webgpu');
+      const c = makeCase(spec, 8);
+      const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
+      const forward = (attrs: object) => runForward(ins, spec.softplus, attrs);
+      const tiled = await forward({ path: 'workgroup' });
+      for (const shape of [{ chunks: 64 }, { channels: 4, split: 2, tile: 8, chunks: 3 }]) {
+        const quad = await forward({ path: 'quad', ...shape });
+        for (const [i, name] of ['y', 'lastState', 'checkpoints'].entries()) {
+          expect(normalisedError(quad[i]!, tiled[i]!), `${name} ${JSON.stringify(shape)}`).toBeLessThan(TOLERANCE);
+        }
+      }
+      c.dispose();
+    });
+  }
+
+  // The backward split along l: each chunk starts from dLast carried over the later chunks' ends.
+  for (const spec of [...SCAN_CASES.filter((s) => s.l > 16), vec4Case]) {
+    it(`backward in chunks along l agrees with the unsplit backward: ${spec.name}`, async (ctx) => {
+      if (!adapter) return ctx.skip();
+      await tf.setBackend('webgpu');
+      const c = makeCase(spec, 9);
+      const ins = c.tensors() as unknown as Record<string, tf.Tensor>;
+      const rand = seededRandom(10);
+      const dy = tf.tensor(Float32Array.from({ length: spec.b * spec.d * spec.l }, () => 2 * rand() - 1), [spec.b, spec.d, spec.l]);
+      const dLast = tf.tensor(Float32Array.from({ length: spec.b * spec.d * spec.n }, () => 2 * rand() - 1), [spec.b, spec.d, spec.n]);
+      const empty = tf.tensor1d([]);
+      const given = Object.fromEntries(INPUTS.map((k) => [k, ins[k] ?? empty]));
+      const [y, last, checkpoints] = tf.engine().runKernel('SelectiveScan', given, { softplus: spec.softplus, keepCheckpoints: true } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      const grads = async (chunks: number) => {
+        const gs = tf.engine().runKernel('SelectiveScanGrad', { ...given, checkpoints: checkpoints!, dy, dLast }, { softplus: spec.softplus, chunks } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        // Absent inputs' gradients are empty tensors with no GPU buffer to read.
+        const data = await Promise.all(gs.map((g) => (g.size > 0 ? (g.data() as Promise<Float32Array>) : new Float32Array(0))));
+        tf.dispose(gs);
+        return data;
+      };
+      const whole = await grads(1);
+      for (const chunks of [2, 64]) {
+        const split = await grads(chunks);
+        whole.forEach((g, i) => {
+          if (g.length > 0) expect(normalisedError(split[i]!, g), `gradient ${INPUTS[i]} in ${chunks} chunks`).toBeLessThan(TOLERANCE);
+        });
+      }
+      tf.dispose([y!, last!, checkpoints!, dy, dLast, empty]);
+      c.dispose();
+    });
+  }
+
   it('takes the quad forward by default from QUAD_MIN_ROWS rows, with the split for that many rows', async (ctx) => {
     expect(defaultForwardPath(QUAD_MIN_ROWS - 1)).toBe('rows');
     expect(defaultForwardPath(QUAD_MIN_ROWS)).toBe('quad');
