@@ -54,11 +54,12 @@ export function lengthTick(l: number): string {
 }
 
 /**
- * Ticks of a log axis at the lengths actually measured; on a narrow drawing every other one (from the
- * longest down, so the longest is always labelled), so the labels never collide.
+ * Ticks of a log axis at the lengths actually measured. Where the axis is too short to label them
+ * all at least `minSpacing` px apart, every second (or third...) one, counted from the longest down so
+ * the longest is always labelled.
  */
-export function measuredTicks(lengths: readonly number[], width: number): number[] {
+export function measuredTicks(lengths: readonly number[], axisWidth: number, minSpacing = 40): number[] {
   const sorted = [...new Set(lengths)].sort((a, b) => a - b);
-  if (!isNarrow(width)) return sorted;
-  return sorted.filter((_, i) => (sorted.length - 1 - i) % 2 === 0);
+  const step = Math.max(1, Math.ceil((sorted.length * minSpacing) / axisWidth));
+  return sorted.filter((_, i) => (sorted.length - 1 - i) % step === 0);
 }

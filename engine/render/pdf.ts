@@ -3,16 +3,21 @@
  * the system's (/usr/bin/chromium, from Debian); nothing is downloaded. The page needs no network, and
  * the browser is kept off it (no background networking, sync or component updates).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { relativeLinks } from './pdf-links.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export async function printPdf(htmlPath: string, pdfPath: string): Promise<void> {
+/**
+ * `root`: the repository, whose files the page links to (one folder above the HTML unless given);
+ * those links come out relative to the PDF (pdf-links.ts), so they work wherever the checkout is.
+ */
+export async function printPdf(htmlPath: string, pdfPath: string, root = resolve(dirname(htmlPath), '..')): Promise<void> {
   // Loaded here, not at the top: building the HTML should not pay for loading the browser driver.
   const { chromium } = await import('playwright-core');
   const profile = await mkdtemp(join(tmpdir(), 'report-chromium-'));
@@ -21,8 +26,7 @@ export async function printPdf(htmlPath: string, pdfPath: string): Promise<void>
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(pathToFileURL(resolve(htmlPath)).href, { waitUntil: 'load' });
     await page.emulateMedia({ media: 'print' });
-    await page.pdf({
-      path: pdfPath,
+    const printed = await page.pdf({
       format: 'A4',
       printBackground: true,
       margin: { top: '14mm', bottom: '14mm', left: '16mm', right: '16mm' },
@@ -30,6 +34,8 @@ export async function printPdf(htmlPath: string, pdfPath: string): Promise<void>
       headerTemplate: '<span></span>',
       footerTemplate: '<div style="font-size:8pt;width:100%;text-align:center;color:#555"><span class="pageNumber"></span> / <span class="totalPages"></span></div>',
     });
+    // The caller prints to a temporary file and renames it into place (commands.ts).
+    await writeFile(pdfPath, relativeLinks(printed, dirname(resolve(pdfPath)), resolve(root)));
   } finally {
     await context.close();
     await rm(profile, { recursive: true, force: true });

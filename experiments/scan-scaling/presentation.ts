@@ -31,8 +31,9 @@ export function timePerTokenFigure(words: { title: string; caption: string; alt:
         height: narrow ? Math.round(ctx.width * 1.25) : Math.round(ctx.width * 0.5),
         marginRight: narrow ? 10 : 20,
         style: figureStyle,
-        // Ticks at the lengths measured (powers of two), not at the decades of a default log axis.
-        x: { type: 'log', label: 'sequence length l (tokens)', grid: true, ticks: measuredTicks(rows.map((r) => Number(r.length)), panelWidth * 1.4), tickFormat: lengthTick },
+        // Ticks at the lengths measured (powers of two), not at the decades of a default log axis; base 2,
+        // because a base-10 log axis blanks the labels of ticks whose mantissa is large (8192, 65536).
+        x: { type: 'log', base: 2, label: 'sequence length l (tokens)', grid: true, ticks: measuredTicks(rows.map((r) => Number(r.length)), panelWidth - 50), tickFormat: lengthTick },
         // Plain numbers: the default SI format would write 0.2 µs as "200m".
         y: { type: 'log', label: 'time per token (µs)', grid: true, tickFormat: '~g' },
         // Stacked panels are named inside their frame: an fy axis would sit to the right of a full-width panel.

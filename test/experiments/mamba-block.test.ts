@@ -81,3 +81,17 @@ describe('the Mamba block diagram', () => {
     expect(results.metrics.dropoutLayers).toBe(2);
   });
 });
+
+describe('the shared figure palette', async () => {
+  const { measuredTicks, lengthTick, methodColorScale, METHOD_COLORS } = await import('../../experiments/figures-palette.ts');
+  it('ticks at every measured length when there is room, else every second from the longest down', () => {
+    const lengths = [128, 256, 512, 1024, 2048, 4096, 8192, 256, 128];
+    expect(measuredTicks(lengths, 600)).toEqual([128, 256, 512, 1024, 2048, 4096, 8192]);
+    expect(measuredTicks(lengths, 200)).toEqual([128, 512, 2048, 8192]);
+    expect([128, 1024, 65536, 1536].map(lengthTick)).toEqual(['128', '1k', '64k', '1536']);
+  });
+  it('gives a method one colour wherever it appears and refuses unknown methods', () => {
+    expect(methodColorScale([['Mamba', 'mamba'], ['attention', 'attention']])).toEqual({ legend: true, domain: ['Mamba', 'attention'], range: [METHOD_COLORS.mamba, METHOD_COLORS.attention] });
+    expect(() => methodColorScale([['x', 'nope' as never]])).toThrow(/unknown method 'nope'/);
+  });
+});

@@ -24,6 +24,13 @@ function item(page: string, anchor: string): string {
   return page.slice(start, page.indexOf('</figure>\n', page.indexOf('class="provenance"', start)));
 }
 
+/** An experiment's full provenance record in the appendix. */
+function record(page: string, experimentId: string): string {
+  const start = page.indexOf(`id="provenance-${experimentId}"`);
+  expect(start).toBeGreaterThan(0);
+  return page.slice(start, page.indexOf('</section>', start));
+}
+
 beforeAll(async () => {
   root = await writeReport({ 'index.md': INDEX, '01-scan.md': SECTION_ONE, '02-copy.md': SECTION_TWO });
   report = await readReport(root);
@@ -72,8 +79,8 @@ describe('renderReport', () => {
     const stale = item(html, 'fig:copy-accuracy');
     expect(stale).toContain('<strong class="badge">stale</strong>');
     expect(stale).toContain('Refresh with <code>make figure FIG=copy-accuracy</code>');
-    // The keys are in the experiment's full record, in the appendix.
-    expect(record(html, 'selective-copying')).toContain(`its key <code>${KEYS.copy.slice(0, 12)}</code>, now <code>${KEYS.copyNow.slice(0, 12)}</code>`);
+    const full = record(html, 'selective-copying');
+    expect(full).toContain(`its key <code>${KEYS.copy.slice(0, 12)}</code>, now <code>${KEYS.copyNow.slice(0, 12)}</code>`);
     expect(item(html, 'fig:scan-time-per-token')).not.toContain('class="badge"');
   });
 
@@ -85,10 +92,15 @@ describe('renderReport', () => {
     expect(line).toContain('Computed by <a href="#provenance-scan-scaling"><code>scan-scaling</code></a>');
     expect(line).toContain('key <code>3fa2c1d9e0b4</code>');
     expect(line).toContain('commit <code>c8b7ec6+dirty</code>');
+    // The full record once per experiment, in the appendix, listing the items it computed.
+    expect(html.match(/id="provenance-scan-scaling"/g)).toHaveLength(1);
     const note = record(html, 'scan-scaling');
-    expect(note).toContain('<a href="../experiments/scan-scaling/experiment.ts">');
+    expect(note).toContain('<a href="../experiments/scan-scaling/experiment.ts">experiments/scan-scaling/experiment.ts</a>');
+    expect(note).toContain('<a href="#fig:scan-time-per-token">Figure 1</a>');
     expect(note).toContain(`<a href="../artifacts/scan-scaling/${KEYS.scan}/manifest.json">manifest.json</a>`);
-    expect(note).toContain('<span class="param"><code>model.dModel</code> = <code>64</code></span>');
+    expect(note).toContain('<dt>Cache key</dt><dd><code>3fa2c1d9e0b4</code>');
+    expect(note).toContain('<dt>Commit</dt><dd><code>c8b7ec6+dirty</code>');
+    expect(note).toContain('<code>model.dModel</code> = <code>64</code>');
     expect(note).toMatch(/digest <code>[0-9a-f]{12}<\/code>, seeds 1, 2/);
     expect(note).toContain('gettext-en-fr: <code title="data/gettext/en-fr.tsv">dddddddddddd</code>');
     expect(note).toContain('2024-11-29 10:14 UTC, took 3 min 12 s');

@@ -26,13 +26,14 @@ function catalogOf(needs: Awaited<ReturnType<typeof readReport>>['needs']): Cata
 }
 
 describe('report/', () => {
-  it('has the four sections of the original, each linked to what computes it', async () => {
+  it('has the four sections of the original and the table beside it, each linked to what computes it', async () => {
     const report = await readReport(ROOT);
     expect(report.headings.filter((h) => h.level === 1).map((h) => `${h.number} ${h.text}`)).toEqual([
       'I Summary of the Mamba model',
       'II A dropout variant for machine translation',
       'III Mamba for image classification: MedMamba',
       'IV Conclusion',
+      'V The original study beside this edition',
     ]);
     const experiments = report.needs.filter((n) => n.kind === 'experiment').map((n) => (n.kind === 'experiment' ? n.id : ''));
     expect(experiments).toEqual(['mamba-block', 'scan-scaling', 'scan-scaling-gpu', 'selective-copying']);
