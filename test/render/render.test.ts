@@ -10,13 +10,6 @@ let html: string;
 const render = (views = artifacts(), options: { frozen?: boolean } = {}, parsed = report) =>
   renderReport(parsed, { catalog: catalog(), artifacts: views, profile: 'local', frozen: options.frozen ?? false });
 
-/** The full provenance record of one experiment, in the appendix. */
-function record(page: string, experimentId: string): string {
-  const start = page.indexOf(`<section class="provenance-record" id="provenance-${experimentId}"`);
-  expect(start).toBeGreaterThan(0);
-  return page.slice(start, page.indexOf('</section>', start));
-}
-
 /** The HTML of one figure or table element, by anchor. */
 function item(page: string, anchor: string): string {
   const start = page.indexOf(`id="${anchor}"`);
