@@ -6,6 +6,7 @@
  * and the state of the art it quotes. Pure functions of the stored cells and the committed logs.
  */
 import * as Plot from '@observablehq/plot';
+import { figureStyle } from '../figures-palette.ts';
 import { defineFigure, defineTable, type CellResults, type Results, type Row } from '../../engine/contract.ts';
 import { aggregateOver, aggregateSeries } from '../metrics/aggregate.ts';
 import { DATASET_LABELS, type DatasetId } from './data.ts';
@@ -62,6 +63,7 @@ export const figures = {
       const lo = Math.min(...rows.map((r) => Number(r.min)), ...rows.map((r) => Number(r.mean)));
       return {
         width: ctx.width,
+        style: figureStyle,
         height: Math.round(ctx.width * 0.5),
         marginRight: 20,
         fx: { label: null },
@@ -90,6 +92,7 @@ export const figures = {
       });
       return {
         width: ctx.width,
+        style: figureStyle,
         height: Math.round(ctx.width * 0.42),
         marginRight: 20,
         fx: { label: null, domain: ['CIFAR-10', 'CIFAR-100', 'MHIST'] },

@@ -1,5 +1,6 @@
 /** Presentation of sub-study (c): BLEU and chrF per language pair, Germanic against Slavic targets. */
 import * as Plot from '@observablehq/plot';
+import { figureStyle } from '../figures-palette.ts';
 import { defineFigure, defineTable } from '../../engine/contract.ts';
 import { DIFFERENT_ORIGIN, SIMILAR_ORIGIN, type GettextLanguage } from '../data/gettext-corpus.ts';
 import { systemRows } from '../translation/presentation.ts';
@@ -25,6 +26,7 @@ export const figures = {
       ]);
       return {
         width: ctx.width,
+        style: figureStyle,
         height: Math.round(ctx.width * 0.45),
         marginLeft: 60,
         fx: { label: null },

@@ -1,5 +1,6 @@
 /** Presentation of sub-study (b): the BLEU gain of dropout against model size, per architecture. */
 import * as Plot from '@observablehq/plot';
+import { figureStyle } from '../figures-palette.ts';
 import { defineFigure, defineTable } from '../../engine/contract.ts';
 import { dropoutRows } from '../translation/presentation.ts';
 
@@ -13,6 +14,7 @@ export const figures = {
       const rows = dropoutRows(results.cells);
       return {
         width: ctx.width,
+        style: figureStyle,
         height: Math.round(ctx.width * 0.45),
         x: { label: 'parameters', type: 'log', grid: true },
         y: { label: 'BLEU gain from dropout', grid: true },

@@ -3,6 +3,7 @@
  * seed's bootstrap interval, validation curves, and a table with scores, parameter counts and speeds.
  */
 import * as Plot from '@observablehq/plot';
+import { figureStyle } from '../figures-palette.ts';
 import { defineFigure, defineTable, type Results } from '../../engine/contract.ts';
 import { curveRows, dropoutRows, seedIntervals, summaryRows } from './presentation.ts';
 
@@ -26,6 +27,7 @@ export const figures = {
       const copy = copyBleu(results);
       return {
         width: ctx.width,
+        style: figureStyle,
         height: Math.round(ctx.width * 0.45),
         marginBottom: 40,
         fx: { label: null, domain: SYSTEMS, padding: 0.15 },
@@ -49,6 +51,7 @@ export const figures = {
       const rows = curveRows(results.cells);
       return {
         width: ctx.width,
+        style: figureStyle,
         height: Math.round(ctx.width * 0.45),
         x: { label: 'training round', grid: true },
         y: { label: 'validation BLEU (greedy)', grid: true, zero: true },
