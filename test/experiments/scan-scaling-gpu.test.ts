@@ -34,6 +34,11 @@ describe('the scan-scaling-gpu experiment, smoke profile', () => {
 
   it('times the fused scan and attention on the GPU, back-to-back calls per timing, and its figure and table render', async (ctx) => {
     if (!adapter) return ctx.skip();
+    if (adapter.software) {
+      // A CPU renderer (llvmpipe) is refused: its timings would be shown as a GPU's.
+      await expect(runSmoke(experiment, 'webgpu')).rejects.toThrow(/is a CPU renderer: run it on a machine with a hardware GPU/);
+      return;
+    }
     const before = tf.memory().numTensors;
     const { results } = await runSmoke(experiment, 'webgpu');
     const { metrics } = results;
