@@ -35,7 +35,7 @@ export default defineExperiment({
     'Time per token of the fused selective scan, the reference scan (a tfjs op loop over time) and causal softmax attention of the same width, forward and forward+backward, against sequence length (Mamba paper, section 4.5).',
   paramsSchema,
   profiles: {
-    smoke: { batch: 1, width: 16, dState: 4, lengths: [16, 32, 64], referenceMaxLength: 32, attentionMaxLength: 64, repeats: 3 },
+    smoke: { batch: 1, width: 16, dState: 4, lengths: [128, 512, 2048], referenceMaxLength: 512, attentionMaxLength: 2048, repeats: 3 },
     // A few minutes on a 2-core CPU with the wasm backend. Attention stops at 4096: at 8192 its (b, l, l)
     // scores alone take 512 MB, more than one typed array on the wasm heap may hold.
     local: { batch: 2, width: 256, dState: 16, lengths: [128, 256, 512, 1024, 2048, 4096, 8192], referenceMaxLength: 1024, attentionMaxLength: 4096, repeats: 3 },
