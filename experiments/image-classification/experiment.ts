@@ -107,24 +107,23 @@ export default defineExperiment({
   paramsSchema,
   profiles: {
     smoke: { ...base, epochs: 2, batch: 8, learningRate: 1e-3, validationFraction: 0.25, evalBatch: 16, checkpointEvery: 2 },
-    // Sized by measurement on this shared 2-core machine (load average about 15 while it ran): a
-    // batch of 128 took about 3 s of wall time for MedMamba and 1.8 s for the ResNet, two cells at a
-    // time, so three seeds of both models fit an hour only on a subset: three epochs of 20,000 of the
-    // training images (the full set's two epochs would have taken over two hours). Short runs
-    // underfit (a pilot's training loss stayed near the test loss), so the local profile drops the
+    // Sized by measurement on this 2-core machine when quiet (make bench BENCH=medmamba): a training
+    // image costs about 1/220 CPU-second for the small MedMamba and 1/320 for the ResNet, an
+    // evaluated one about 1/840 and 1/2200, so three seeds of both models on the full training set
+    // (less the held-out validation images) fit an hour at four epochs. Runs this short underfit
+    // (a pilot's training loss stayed near the test loss), so the local profile drops the
     // regularisers: no flips, no drop-path.
     local: {
       ...base,
       medmamba: { variant: 'small', dropPathRate: 0 },
       flip: false,
       resnet: { blocks: [1, 1, 1, 1], stemStride: 2 },
-      epochs: 3,
+      epochs: 4,
       batch: 128,
       learningRate: 2e-3,
       schedule: 'linear-decay',
       finalFraction: 0.05,
       validationFraction: 0.05,
-      trainSubset: 20_000,
       evalBatch: 500,
     },
     // The original study's train.py: MedMamba-T, Adam 1e-4, batch 32, horizontal flip only, no normalisation, 500 epochs.
