@@ -98,3 +98,23 @@ export interface StoreReport {
 }
 
 export const MESSAGE_FD = 3;
+
+/**
+ * A job sent as the first line of stdin. Stdin stays open (and flowing) afterwards, so that its end,
+ * the sender's exit, can still be noticed.
+ */
+export function readJobLine<T>(): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const newline = buffered.indexOf('\n');
+      if (newline < 0) return;
+      process.stdin.off('data', onData);
+      process.stdin.on('data', () => {});
+      resolve(JSON.parse(buffered.slice(0, newline)) as T);
+    };
+    process.stdin.on('data', onData);
+    process.stdin.once('end', () => reject(new Error('stdin closed before the job arrived')));
+  });
+}

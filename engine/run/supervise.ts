@@ -26,7 +26,7 @@ import { artifactDir, clearFailure, commitArtifact, createTempDir, experimentSto
 import { FingerprintCache } from '../files/fingerprints.ts';
 import { gitState, machine } from './environment.ts';
 import { startTsx } from './spawn.ts';
-import { MESSAGE_FD, type CellJob, type CellOutcome, type ProgressState, type StoreReport, type SupervisorMessage, type WorkerJob, type WorkerMessage } from './protocol.ts';
+import { MESSAGE_FD, readJobLine, type CellJob, type CellOutcome, type ProgressState, type StoreReport, type SupervisorMessage, type WorkerJob, type WorkerMessage } from './protocol.ts';
 
 const KILL_GRACE_MS = 3000;
 const LOG_TAIL_LINES = 20;
@@ -35,19 +35,7 @@ const STORE_REPORT_INTERVAL_MS = 1000;
 function readJob(): Promise<CellJob> {
   const file = process.argv[2];
   if (file) return Promise.resolve(JSON.parse(readFileSync(file, 'utf8')) as CellJob);
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const newline = buffered.indexOf('\n');
-      if (newline < 0) return;
-      process.stdin.off('data', onData);
-      process.stdin.on('data', () => {});
-      resolve(JSON.parse(buffered.slice(0, newline)) as CellJob);
-    };
-    process.stdin.on('data', onData);
-    process.stdin.once('end', () => reject(new Error('stdin closed before the job arrived')));
-  });
+  return readJobLine<CellJob>();
 }
 
 const job = await readJob();

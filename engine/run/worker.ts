@@ -22,7 +22,7 @@ import { readManifestIn } from '../store/manifest.ts';
 import { loadBackendModule } from '../plan/backend.ts';
 import { resolveDataPath } from '../plan/data.ts';
 import { packageVersion } from '../files/graph.ts';
-import { MESSAGE_FD, type WorkerJob, type WorkerMessage } from './protocol.ts';
+import { MESSAGE_FD, readJobLine, type WorkerJob, type WorkerMessage } from './protocol.ts';
 
 const ABORT_GRACE_MS = 2000;
 const PROGRESS_INTERVAL_MS = 100;
@@ -43,24 +43,7 @@ function send(message: WorkerMessage): void {
   }
 }
 
-/** The first line of stdin; stdin stays open (and flowing) afterwards, so its end can be noticed. */
-function readJob(): Promise<WorkerJob> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const newline = buffered.indexOf('\n');
-      if (newline < 0) return;
-      process.stdin.off('data', onData);
-      process.stdin.on('data', () => {});
-      resolve(JSON.parse(buffered.slice(0, newline)) as WorkerJob);
-    };
-    process.stdin.on('data', onData);
-    process.stdin.once('end', () => reject(new Error('stdin closed before the job arrived')));
-  });
-}
-
-const job = await readJob();
+const job = await readJobLine<WorkerJob>();
 const controller = new AbortController();
 function abort(reason: string): void {
   if (controller.signal.aborted) return;
