@@ -22,6 +22,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from peer_timing import blas, timed
+
 BATCH = 64
 
 
@@ -41,19 +43,8 @@ def cifar():
     )
 
 
-def blas_library():
-    """The BLAS shared library mapped into this process (after a matmul has loaded it), or 'unknown'."""
-    with open("/proc/self/maps") as maps:
-        paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
-    return ", ".join(sorted(os.path.basename(p) for p in paths)) or "unknown"
-
-
 def mlp():
     return nn.Sequential(nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 10))
-
-
-def median(xs):
-    return sorted(xs)[len(xs) // 2]
 
 
 def time_steps(model, x, y, warmup, repeats):
@@ -66,15 +57,7 @@ def time_steps(model, x, y, warmup, repeats):
         opt.step()
         return loss.item()
 
-    for _ in range(warmup):
-        step()
-    times, cpu = [], []
-    for _ in range(repeats):
-        t, c = time.perf_counter(), time.process_time()
-        step()
-        cpu.append((time.process_time() - c) * 1000)
-        times.append((time.perf_counter() - t) * 1000)
-    return {"medianMs": median(times), "cpuMs": median(cpu), "minMs": min(times), "maxMs": max(times), "repeats": repeats}
+    return timed(step, warmup, repeats)
 
 
 def main():
@@ -91,14 +74,8 @@ def main():
         "mlp": time_steps(mlp(), torch.randn(BATCH, 784, generator=g), labels(), warmup, repeats),
     }
     a, b = torch.randn(1024, 1024, generator=g), torch.randn(1024, 1024, generator=g)
-    a @ b
-    times = []
-    for _ in range(5):
-        t = time.perf_counter()
-        a @ b
-        times.append((time.perf_counter() - t) * 1000)
-    out["matmul1024Ms"] = median(times)
-    out["blas"] = blas_library()
+    out["matmul1024Ms"] = timed(lambda: a @ b, 1, 5)["medianMs"]
+    out["blas"] = blas()
     print(json.dumps(out))
 
 

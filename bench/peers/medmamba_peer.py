@@ -15,13 +15,13 @@ Usage: /usr/bin/python3 medmamba_peer.py '<json config>' warmup repeats threads
 """
 import json
 import math
-import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from peer_timing import blas, timed
 
 
 def selective_scan(u, delta, A, B, C, D, delta_bias):
@@ -165,22 +165,6 @@ class ResNet(nn.Module):
         return self.fc(self.layers(self.stem(x)).mean((2, 3)))
 
 
-def median(xs):
-    return sorted(xs)[len(xs) // 2]
-
-
-def timed(fn, warmup, repeats):
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
-    for _ in range(repeats):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        cpu.append((time.process_time() - c) * 1000)
-        wall.append((time.perf_counter() - t) * 1000)
-    return {"medianMs": median(wall), "cpuMs": median(cpu), "minMs": min(wall), "maxMs": max(wall), "repeats": repeats}
-
-
 def measure(model, x, y, warmup, repeats):
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
 
@@ -199,14 +183,6 @@ def measure(model, x, y, warmup, repeats):
 
     return {"train": timed(step, warmup, repeats), "infer": timed(infer, warmup, repeats),
             "params": sum(p.numel() for p in model.parameters())}
-
-
-def blas():
-    """Which BLAS this torch calls: Debian's torch links the libblas.so.3 alternative."""
-    for link in ("/etc/alternatives/libblas.so.3-x86_64-linux-gnu", "/etc/alternatives/libblas.so.3"):
-        if os.path.exists(link):
-            return os.path.realpath(link)
-    return "see torch.__config__.show(): " + torch.__config__.show().split("BLAS_INFO=")[-1].split(",")[0]
 
 
 def main():

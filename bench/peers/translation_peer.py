@@ -11,13 +11,13 @@ Usage: /usr/bin/python3 translation_peer.py '<json config>' warmup repeats threa
 """
 import json
 import math
-import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from peer_timing import blas, timed
 
 
 class RMSNorm(nn.Module):
@@ -208,29 +208,6 @@ class MambaLM(nn.Module):
             new.append((cs, ss))
         state[:] = new
         return (self.norm_f(h + res) @ self.emb.weight.t()).log_softmax(-1)
-
-
-def median(xs):
-    return sorted(xs)[len(xs) // 2]
-
-
-def timed(fn, warmup, repeats):
-    for _ in range(warmup):
-        fn()
-    wall, cpu = [], []
-    for _ in range(repeats):
-        t, c = time.perf_counter(), time.process_time()
-        fn()
-        cpu.append((time.process_time() - c) * 1000)
-        wall.append((time.perf_counter() - t) * 1000)
-    return {"wallMs": median(wall), "cpuMs": median(cpu), "minMs": min(wall), "maxMs": max(wall), "repeats": repeats}
-
-
-def blas():
-    for link in ("/etc/alternatives/libblas.so.3-x86_64-linux-gnu", "/etc/alternatives/libblas.so.3"):
-        if os.path.exists(link):
-            return os.path.realpath(link)
-    return "see torch.__config__.show()"
 
 
 def main():
