@@ -208,7 +208,7 @@ for (const name of ['medmamba', 'resnet'] as const) {
     );
   }
 }
-console.log('  (ratios above 1x: tfjs is faster. CPU time of PyTorch counts both of its threads; tfjs wasm runs the project's threaded convolutions and matmuls (kernels/backend/wasm) on worker threads, the backend's other ops on one.)');
+console.log('  (ratios above 1x: tfjs is faster. CPU time of PyTorch counts both of its threads; tfjs wasm runs the threaded convolutions and matmuls (kernels/backend/wasm) on worker threads, the other ops on one.)');
 if (typeof peer === 'string') console.log(`  PyTorch: ${peer}`);
 else console.log(`  PyTorch ${peer.torch}, ${peer.threads} threads, BLAS ${peer.blas}; its SS2D scan is a plain PyTorch loop over the sequence`);
 
