@@ -2,7 +2,7 @@
 import * as Plot from '@observablehq/plot';
 import { figureStyle } from '../figures-palette.ts';
 import { defineFigure, defineTable } from '../../engine/contract.ts';
-import { dropoutRows } from '../translation/presentation.ts';
+import { DROPOUT_GAIN_COLUMNS, dropoutRows } from '../translation/presentation.ts';
 
 export const figures = {
   'translation-dropout-vs-size': defineFigure({
@@ -38,11 +38,7 @@ export const tables = {
       { key: 'arch', label: 'Architecture', align: 'left' },
       { key: 'size', label: 'Size', align: 'left' },
       { key: 'parameters', label: 'Parameters', format: ',.0f', align: 'right' },
-      { key: 'gain', label: 'BLEU gain', format: '+.2f', align: 'right' },
-      { key: 'gainLow', label: 'CI low', format: '+.2f', align: 'right' },
-      { key: 'gainHigh', label: 'CI high', format: '+.2f', align: 'right' },
-      { key: 'significantGains', label: 'Significant gains', format: ',.0f', align: 'right' },
-      { key: 'significantLosses', label: 'Significant losses', format: ',.0f', align: 'right' },
+      ...DROPOUT_GAIN_COLUMNS,
       { key: 'seeds', label: 'Seeds', format: ',.0f', align: 'right' },
     ],
     rows: (results) => dropoutRows(results.cells),

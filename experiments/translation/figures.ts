@@ -5,7 +5,7 @@
 import * as Plot from '@observablehq/plot';
 import { figureStyle } from '../figures-palette.ts';
 import { defineFigure, defineTable, type Results } from '../../engine/contract.ts';
-import { curveRows, dropoutRows, seedIntervals, summaryRows } from './presentation.ts';
+import { curveRows, DROPOUT_GAIN_COLUMNS, dropoutRows, seedIntervals, summaryRows } from './presentation.ts';
 
 const SYSTEMS = ['Transformer', 'Transformer + residual dropout', 'Mamba', 'Mamba + dropout'];
 
@@ -88,11 +88,7 @@ export const tables = {
       'Test BLEU of the dropout variant minus the plain one (mean over seeds with a 95% bootstrap interval of the mean), and for how many seeds the paired bootstrap test (1000 resamples) found a significant gain or loss at p < 0.05; the p-values per seed.',
     columns: [
       { key: 'arch', label: 'Architecture', align: 'left' },
-      { key: 'gain', label: 'BLEU gain', format: '+.2f', align: 'right' },
-      { key: 'gainLow', label: 'CI low', format: '+.2f', align: 'right' },
-      { key: 'gainHigh', label: 'CI high', format: '+.2f', align: 'right' },
-      { key: 'significantGains', label: 'Significant gains', format: ',.0f', align: 'right' },
-      { key: 'significantLosses', label: 'Significant losses', format: ',.0f', align: 'right' },
+      ...DROPOUT_GAIN_COLUMNS,
       { key: 'pValues', label: 'p per seed', align: 'right' },
       { key: 'seeds', label: 'Seeds', format: ',.0f', align: 'right' },
     ],

@@ -3,7 +3,7 @@
  * the three studies' figures.ts). Each cell holds one architecture's plain and dropout variants;
  * rows are per system (architecture x variant), summarised over seeds (aggregate.ts).
  */
-import type { CellResults, Row } from '../../engine/contract.ts';
+import type { CellResults, Row, TableColumn } from '../../engine/contract.ts';
 import { aggregateOver, groupOver, summarise } from '../metrics/aggregate.ts';
 import { SYSTEM_LABELS, VARIANTS, type Architecture, type Variant } from './systems.ts';
 
@@ -73,6 +73,15 @@ export function summaryRows(cells: readonly CellResults[]): Row[] {
   }
   return out;
 }
+
+/** The columns of a dropoutRows table after its row labels: the gain with its interval, the test counts, the seeds. */
+export const DROPOUT_GAIN_COLUMNS: TableColumn[] = [
+  { key: 'gain', label: 'BLEU gain', format: '+.2f', align: 'right' },
+  { key: 'gainLow', label: 'CI low', format: '+.2f', align: 'right' },
+  { key: 'gainHigh', label: 'CI high', format: '+.2f', align: 'right' },
+  { key: 'significantGains', label: 'Significant gains', format: ',.0f', align: 'right' },
+  { key: 'significantLosses', label: 'Significant losses', format: ',.0f', align: 'right' },
+];
 
 /** Per group (architecture, size or pair): the paired dropout effect over seeds, with its per-seed p-values. */
 export function dropoutRows(cells: readonly CellResults[]): Row[] {
