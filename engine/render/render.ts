@@ -242,7 +242,8 @@ class PageRenderer implements DirectiveRenderer {
     let origin = '';
     if (manifest && view.results) {
       const profile = manifest.components.profile;
-      const data = Object.keys(manifest.components.data).sort();
+      // Only the data sets this profile read: one a profile does not use has no files in the key.
+      const data = Object.entries(manifest.components.data).filter(([, files]) => Object.keys(files).length > 0).map(([id]) => id).sort();
       origin =
         `Computed with the ${profile} profile` +
         (profile === this.input.profile ? '' : ` (this build asked for ${this.input.profile})`) +

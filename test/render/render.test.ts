@@ -68,6 +68,18 @@ describe('renderReport', () => {
     expect(item(html, 'tbl:copy-summary')).toContain('<td class="align-right">91.7%</td>');
   });
 
+  it('names under a figure only the data sets its profile read (a declared one without files is left out)', async () => {
+    const views = artifacts();
+    const scan = views.get('scan-scaling')!;
+    const m = manifest('scan-scaling', KEYS.scan);
+    m.components.data = { 'europarl-v7-en-fr': {}, ...m.components.data };
+    views.set('scan-scaling', { ...scan, manifest: m });
+    const origin = item(await render(views), 'fig:scan-time-per-token');
+    expect(origin).toContain('Computed with the local profile from gettext-en-fr.');
+    expect(origin).not.toContain('europarl');
+    expect(item(html, 'fig:scan-time-per-token')).toContain('Computed with the local profile from gettext-en-fr.');
+  });
+
   it('shows a stale badge with the refresh command only under stale artifacts', () => {
     const stale = item(html, 'fig:copy-accuracy');
     expect(stale).toContain('<strong class="badge">stale</strong>');
