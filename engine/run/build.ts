@@ -72,6 +72,10 @@ export async function buildExperiments(session: Session, plan: PlanEntry[], opti
     if (entry.status === 'invalid') {
       out(`ERROR  ${entry.label}: ${entry.error}`);
       errors++;
+    } else if (entry.status === 'unavailable' && options.frozen) {
+      // A frozen build runs nothing, so missing data stops nothing: the stale or missing artifact is shown as such.
+      out(`note   ${entry.label}: data unavailable: ${entry.unavailable.join(', ')}; not run (frozen)`);
+      notRun++;
     } else if (entry.status === 'unavailable') {
       out(`ERROR  ${entry.label}: data unavailable: ${entry.unavailable.join(', ')}`);
       errors++;

@@ -24,11 +24,11 @@ beforeAll(() => {
 });
 afterAll(() => project.remove());
 
-async function build(ids: string[], profile: 'smoke' | 'local' | 'paper' = 'smoke', force?: string[]): Promise<ExperimentsBuild & { text: string }> {
+async function build(ids: string[], profile: 'smoke' | 'local' | 'paper' = 'smoke', force?: string[], frozen = false): Promise<ExperimentsBuild & { text: string }> {
   const terminal = captureTerminal();
   const session = await openSession(project.root, 'auto');
   const plan = await planExperiments(session.root, session.index, ids, { profile, backend: session.backend, available: session.available, fingerprints: session.fingerprints });
-  const result = await buildExperiments(session, plan, { profile, executor: localExecutor(2), frozen: false, terminal, clock: systemClock, signal: new AbortController().signal, ...(force ? { force } : {}) });
+  const result = await buildExperiments(session, plan, { profile, executor: localExecutor(2), frozen, terminal, clock: systemClock, signal: new AbortController().signal, ...(force ? { force } : {}) });
   session.fingerprints.save();
   return { ...result, text: terminal.text() };
 }
@@ -101,6 +101,14 @@ describe('build', () => {
     expect(result.text).toMatch(/ERROR {2}sum: data unavailable: inputs\/missing.txt/);
     expect(result.counts).toMatchObject({ errors: 1, ran: 1 });
     expect(result.ok).toBe(false);
+  });
+
+  it('in a frozen build notes missing data instead of failing, since nothing would run', async () => {
+    const result = await build(['sum'], 'paper', undefined, true);
+    expect(result.text).toMatch(/note {3}sum: data unavailable: inputs\/missing.txt; not run \(frozen\)/);
+    expect(result.text).not.toContain('ERROR');
+    expect(result.counts).toMatchObject({ errors: 0, ran: 0, notRun: 1 });
+    expect(result.ok).toBe(true);
   });
 
   it('fails a bad param naming the field and the file', async () => {
