@@ -83,7 +83,7 @@ function runView(manifest: Manifest, view: ArtifactView, entry: ExperimentEntry 
   const grid = view.cells !== undefined;
   const seeds = grid ? [...new Set((view.cells ?? []).flatMap((c) => c.manifest?.components.seeds ?? []))].sort((a, b) => a - b) : manifest.components.seeds;
   const sources = new Map((entry?.datasets ?? []).map((d) => [d.id, d.source]));
-  const data = Object.keys(manifest.dataRead).length > 0 ? manifest.dataRead : manifest.components.data;
+  const data = dataReadBy(manifest);
   return {
     manifestHref: view.artifactDir && !grid ? `${REPO_FROM_OUTPUT}${view.artifactDir}/manifest.json` : null,
     profile: manifest.components.profile,
@@ -113,6 +113,15 @@ function runView(manifest: Manifest, view: ArtifactView, entry: ExperimentEntry 
 }
 
 /** A short hash of the canonical JSON of the params (RFC 8785), equal for equal params. */
+/**
+ * The data files a run read, by data set: what the run recorded reading, or (for a run that recorded
+ * nothing) the fingerprints in its key without the data sets its profile has no files of.
+ */
+export function dataReadBy(manifest: Manifest): Record<string, Record<string, string>> {
+  if (Object.keys(manifest.dataRead).length > 0) return manifest.dataRead;
+  return Object.fromEntries(Object.entries(manifest.components.data).filter(([, files]) => Object.keys(files).length > 0));
+}
+
 export function digest(params: Json): string {
   return createHash('sha256').update(canonicalize(params) ?? 'null').digest('hex').slice(0, 12);
 }

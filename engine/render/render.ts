@@ -16,7 +16,7 @@ import { katexCss } from './katex-assets.ts';
 import { createMarkdown } from './markdown.ts';
 import { formatCell } from './number-format.ts';
 import { drawFigure, type DrawnFigure } from './plot-svg.ts';
-import { provenanceView, REPO_FROM_OUTPUT } from './provenance.ts';
+import { dataReadBy, provenanceView, REPO_FROM_OUTPUT } from './provenance.ts';
 import { relativeToRepo } from './repo-paths.ts';
 import { loadTemplates, type Templates } from './templates.ts';
 import { ReportError, type ParsedReport } from './types.ts';
@@ -242,8 +242,7 @@ class PageRenderer implements DirectiveRenderer {
     let origin = '';
     if (manifest && view.results) {
       const profile = manifest.components.profile;
-      // Only the data sets this profile read: one a profile does not use has no files in the key.
-      const data = Object.entries(manifest.components.data).filter(([, files]) => Object.keys(files).length > 0).map(([id]) => id).sort();
+      const data = Object.keys(dataReadBy(manifest)).sort();
       origin =
         `Computed with the ${profile} profile` +
         (profile === this.input.profile ? '' : ` (this build asked for ${this.input.profile})`) +
