@@ -245,14 +245,17 @@ def main():
         "train": train_timing(tr, lambda: F.cross_entropy(tr(src_eos, tgt_in).reshape(-1, v), tgt_out.reshape(-1), label_smoothing=0.1)),
     }
 
-    def tr_decode():
-        with torch.no_grad():
-            state = tr.start(src_eos)
-            tok = torch.full((b,), 1)
-            for _ in range(steps):
-                tok = tr.step(tok, state).argmax(-1)
+    def greedy(model, start, first):
+        """`steps` greedy tokens of the whole batch from the state `start()` returns, beginning with token `first`."""
+        def decode():
+            with torch.no_grad():
+                state = start()
+                tok = torch.full((b,), first)
+                for _ in range(steps):
+                    tok = model.step(tok, state).argmax(-1)
+        return timed(decode, warmup, repeats)
 
-    out["transformer"]["decode"] = timed(tr_decode, warmup, repeats)
+    out["transformer"]["decode"] = greedy(tr, lambda: tr.start(src_eos), 1)
 
     m = cfg["mamba"]
     mb = MambaLM(v, d, m["layers"])
@@ -265,14 +268,7 @@ def main():
 
     out["mamba"] = {"params": sum(p.numel() for p in mb.parameters()), "train": train_timing(mb, mamba_loss)}
 
-    def mb_decode():
-        with torch.no_grad():
-            state = mb.start(b)
-            tok = torch.full((b,), 3)
-            for _ in range(steps):
-                tok = mb.step(tok, state).argmax(-1)
-
-    out["mamba"]["decode"] = timed(mb_decode, warmup, repeats)
+    out["mamba"]["decode"] = greedy(mb, lambda: mb.start(b), 3)
     print(json.dumps(out))
 
 
