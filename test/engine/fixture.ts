@@ -128,3 +128,29 @@ export function cellResults(p: FixtureProject, id: string): Map<string, string> 
   }
   return out;
 }
+
+/**
+ * The source of experiment `gpu` for the fixture project: a series that requires webgpu, counts its
+ * runs (lib/runs.ts) and then runs `body` (statements over `ctx`).
+ */
+export function webgpuOnlyExperiment(body: string): string {
+  return `
+import { z } from 'zod';
+import { defineExperiment } from '../../engine/contract.ts';
+import { countRun } from '../lib/runs.ts';
+
+export default defineExperiment({
+  id: 'gpu',
+  title: 'A GPU series',
+  summary: 'Runs only on the webgpu backend.',
+  paramsSchema: z.object({ n: z.number().int() }),
+  profiles: { smoke: { n: 2 }, local: { n: 3 }, paper: { n: 4 } },
+  seeds: [1],
+  requiresBackend: 'webgpu',
+  async run(ctx) {
+    countRun('gpu');
+    ${body}
+  },
+});
+`;
+}

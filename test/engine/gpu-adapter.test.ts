@@ -10,30 +10,12 @@ import { openSession, planInSession } from '../../engine/commands/session.ts';
 import { cacheKey } from '../../engine/plan/key.ts';
 import { requiredBackendMissing, webgpuAdapterClass } from '../../engine/plan/backend.ts';
 import type { KeyComponents } from '../../engine/contract.ts';
-import { makeProject, runCli, type FixtureProject } from './fixture.ts';
+import { makeProject, runCli, webgpuOnlyExperiment, type FixtureProject } from './fixture.ts';
 
 const probe = (hardware: boolean) =>
   `console.log(${JSON.stringify(JSON.stringify({ adapter: hardware ? 'NVIDIA H200 (Vulkan)' : 'llvmpipe (OpenGL ES)', hardware }))});\n`;
 
-const gpuExperiment = `
-import { z } from 'zod';
-import { defineExperiment } from '../../engine/contract.ts';
-import { countRun } from '../lib/runs.ts';
-
-export default defineExperiment({
-  id: 'gpu',
-  title: 'A GPU series',
-  summary: 'Runs only on a hardware GPU through webgpu.',
-  paramsSchema: z.object({ n: z.number().int() }),
-  profiles: { smoke: { n: 2 }, local: { n: 3 }, paper: { n: 4 } },
-  seeds: [1],
-  requiresBackend: 'webgpu',
-  async run(ctx) {
-    countRun('gpu');
-    ctx.results.metrics({ n: ctx.params.n });
-  },
-});
-`;
+const gpuExperiment = webgpuOnlyExperiment('ctx.results.metrics({ n: ctx.params.n });');
 
 /** The planned key components of `id` under `backend` on the project, as the build would compute them. */
 async function components(root: string, id: string, backend: 'wasm' | 'cpu' | 'webgpu'): Promise<{ key: string; components: KeyComponents }> {

@@ -7,7 +7,7 @@
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, runCli, type FixtureProject } from './fixture.ts';
+import { makeProject, runCli, webgpuOnlyExperiment, type FixtureProject } from './fixture.ts';
 
 let project: FixtureProject;
 const smoke = ['--profile', 'smoke'];
@@ -15,26 +15,9 @@ const runsOf = (id: string) => project.runs().filter((l) => l.startsWith(`${id} 
 const html = () => readFileSync(join(project.root, 'build', 'report.html'), 'utf8');
 const refresh = 'needs webgpu on a GPU to refresh: node --import tsx engine/cli.ts run gpu --profile smoke --backend webgpu';
 
-const experiment = (factor: number) => `
-import { z } from 'zod';
-import { defineExperiment } from '../../engine/contract.ts';
-import { countRun } from '../lib/runs.ts';
-
-export default defineExperiment({
-  id: 'gpu',
-  title: 'A GPU series',
-  summary: 'Runs only on the webgpu backend.',
-  paramsSchema: z.object({ n: z.number().int() }),
-  profiles: { smoke: { n: 2 }, local: { n: 3 }, paper: { n: 4 } },
-  seeds: [1],
-  requiresBackend: 'webgpu',
-  async run(ctx) {
-    countRun('gpu');
-    ctx.results.series('points', [{ x: 1, y: ${factor} * ctx.params.n }]);
-    ctx.results.metrics({ backend: ctx.backend });
-  },
-});
-`;
+const experiment = (factor: number) =>
+  webgpuOnlyExperiment(`ctx.results.series('points', [{ x: 1, y: ${factor} * ctx.params.n }]);
+    ctx.results.metrics({ backend: ctx.backend });`);
 
 beforeAll(() => {
   project = makeProject();
