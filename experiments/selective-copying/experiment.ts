@@ -158,8 +158,9 @@ export default defineExperiment({
           clipNorm: p.clipNorm,
           evalEvery: p.evalEvery,
           dataSeed: ctx.seed * 1000,
-          onStep: (step, loss) => ctx.progress.update({ step, total: p.steps, unit: 'step', loss }),
-          checkAbort: () => ctx.signal.throwIfAborted(),
+          checkpoint: ctx.checkpoint,
+          progress: ctx.progress,
+          signal: ctx.signal,
         });
       } finally {
         model.dispose();

@@ -7,7 +7,8 @@ import * as tf from '../../kernels/tf.ts';
 import { sampleCopyingBatch, type CopyingBatch, type SelectiveCopyingTask } from '../data/selective-copying.ts';
 import { EVAL, tailLoss, type LanguageModel } from '../models/language-model.ts';
 import { Rng } from '../models/rng.ts';
-import { Adam, linearDecay, trainStep } from '../models/train.ts';
+import { linearDecay, train } from '../training/index.ts';
+import type { Checkpoint, Progress } from '../../engine/contract.ts';
 
 export interface CopyingRunOptions {
   task: SelectiveCopyingTask;
@@ -20,10 +21,12 @@ export interface CopyingRunOptions {
   evalEvery: number;
   /** Seeds the training batches; the same seed gives every model the same data stream. */
   dataSeed: number;
-  /** Called after every training step with the 1-based step and the training loss. */
-  onStep(step: number, loss: number): void;
-  /** Throws to stop between steps (an aborted run). */
-  checkAbort(): void;
+  /** Where the run saves and resumes (the cell's checkpoint). */
+  checkpoint?: Checkpoint;
+  /** Where the run reports its step and training loss. */
+  progress?: Progress;
+  /** Aborts between steps. */
+  signal?: AbortSignal;
 }
 
 export interface EvalPoint {
@@ -90,32 +93,38 @@ export async function evaluate(model: LanguageModel, set: EvalSet): Promise<{ lo
   }
 }
 
-/** Trains `model` in place; returns the evaluation curve. */
+/**
+ * Trains `model` in place through the project's training loop (experiments/training) and returns the
+ * evaluation curve. The loop's "epoch" is one evaluation interval: `evalEvery` steps (the last one may
+ * be shorter), whose batches are drawn from a stream seeded by (dataSeed, interval), so every model of
+ * a seed sees the same data, and a checkpointed run resumes at the step it stopped. Loss values are
+ * read asynchronously, a few steps at a time, so the run never stalls a GPU queue.
+ */
 export async function trainOnCopying(model: LanguageModel, evalSet: EvalSet, o: CopyingRunOptions): Promise<EvalPoint[]> {
-  const optimizer = new Adam();
-  // Linear decay to a tenth: steadier final accuracy than a constant rate at the same peak.
-  const schedule = linearDecay(o.learningRate, o.steps, 0.1);
-  const vars = model.params.list();
-  const data = new Rng(o.dataSeed);
-  const dropoutRng = new Rng(o.dataSeed ^ 0x5bd1e995);
+  const intervals = Math.ceil(o.steps / o.evalEvery);
+  const stepsBefore = (interval: number) => Math.min(o.steps, (interval - 1) * o.evalEvery);
   const curve: EvalPoint[] = [{ step: 0, ...(await evaluate(model, evalSet)) }];
-  try {
-    for (let step = 1; step <= o.steps; step++) {
-      o.checkAbort();
-      const { inputs, targets } = toTensors(sampleCopyingBatch(o.task, o.batch, data), o.task.numTokens);
-      const loss = trainStep(
-        optimizer,
-        vars,
-        () => tailLoss(model.forward(inputs, { training: true, rng: dropoutRng }), targets),
-        schedule(step),
-        { clipNorm: o.clipNorm },
-      );
-      tf.dispose([inputs, targets]);
-      o.onStep(step, loss);
-      if (step % o.evalEvery === 0 || step === o.steps) curve.push({ step, ...(await evaluate(model, evalSet)) });
-    }
-  } finally {
-    optimizer.dispose();
-  }
+  const result = await train<CopyingBatch>({
+    model,
+    epochs: intervals,
+    batches: (interval) => {
+      const data = new Rng(Math.imul(o.dataSeed, 0x2c1b3c6d) + interval);
+      const count = stepsBefore(interval + 1) - stepsBefore(interval);
+      return Array.from({ length: count }, () => sampleCopyingBatch(o.task, o.batch, data));
+    },
+    loss: (batch, rng) => {
+      const { inputs, targets } = toTensors(batch, o.task.numTokens); // (b, L + 2M), (b, M)
+      return tailLoss(model.forward(inputs, { training: true, rng }), targets);
+    },
+    evaluate: () => evaluate(model, evalSet),
+    // Linear decay to a tenth: steadier final accuracy than a constant rate at the same peak.
+    schedule: linearDecay(o.learningRate, o.steps, 0.1),
+    clipNorm: o.clipNorm,
+    seed: o.dataSeed ^ 0x5bd1e995,
+    checkpoint: o.checkpoint,
+    progress: o.progress,
+    signal: o.signal,
+  });
+  for (const { epoch, metrics } of result.history) curve.push({ step: stepsBefore(epoch + 1), loss: metrics.loss!, accuracy: metrics.accuracy! });
   return curve;
 }
