@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { openAdapter, type DawnBackend } from './dawn.ts';
 import { installChunkedTransfers } from './transfer.ts';
+import { addNInputLimit, installChunkedAddN } from './add_n.ts';
 import { registerScanKernels } from './scan_kernels.ts';
 import { setSubgroupWidth } from './capabilities.ts';
 import { activeScanTable, bucketOf, setScanTable, type ScanShape, type ScanTable } from './scan_choice.ts';
@@ -149,6 +150,7 @@ export async function setupWebGPU(): Promise<WebGPUDetails | null> {
   setScanTable(details.software ? null : loadScanTable(adapterLabel(details)));
   details.scanTable = scanTableProvenance();
   registerScanKernels();
+  installChunkedAddN(addNInputLimit(device.limits.maxStorageBuffersPerShaderStage));
   if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not initialise its webgpu backend');
   return details;
 }
