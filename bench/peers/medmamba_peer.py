@@ -34,7 +34,7 @@ def selective_scan(u, delta, A, B, C, D, delta_bias):
     Cx = C.repeat_interleave(d // g, dim=1)
     dA = torch.exp(delta.unsqueeze(2) * A[None, :, :, None])  # (b, d, n, l)
     dBu = delta.unsqueeze(2) * Bx * u.unsqueeze(2)
-    h = torch.zeros(b, d, A.shape[1], dtype=u.dtype)
+    h = u.new_zeros(b, d, A.shape[1])  # on u's device
     ys = []
     for t in range(l):
         h = dA[..., t] * h + dBu[..., t]

@@ -24,10 +24,12 @@ folders "${ids[@]}" >"$before"
 status=0
 node --import tsx engine/cli.ts run "${ids[@]}" --profile "$profile" --backend webgpu || status=$?
 for id in "${ids[@]}"; do
-  for dir in $(folders "$id" | comm -13 "$before" -); do
-    tar cf "$out/artifacts-$id.tar" "$dir"
-    echo "device-run: $dir -> $out/artifacts-$id.tar"
-  done
+  # Every new folder of the experiment (one per cell) in one tar.
+  new=$(folders "$id" | comm -13 "$before" -)
+  if [ -n "$new" ]; then
+    tar cf "$out/artifacts-$id.tar" $new
+    echo "device-run: $(echo $new | wc -w) folder(s) -> $out/artifacts-$id.tar"
+  fi
   cp artifacts/"$id"/failed-*.log "$out/" 2>/dev/null || true
 done
 exit $status
