@@ -117,7 +117,7 @@ function peer(): PeerOut | string {
   const config = {
     vocab: VOCAB,
     mamba: MAMBA_SHAPES,
-    images: { ...IMAGES, medmamba: { depths: configs.medmamba.depths, dims: configs.medmamba.dims }, resnet: { width: configs.resnet.width, blocks: configs.resnet.blocks, stemStride: configs.resnet.stemStride ?? 1 } },
+    images: { ...IMAGES, medmamba: { depths: configs.medmamba.depths, dims: configs.medmamba.dims, dropPath: configs.medmamba.dropPathRate }, resnet: { width: configs.resnet.width, blocks: configs.resnet.blocks, stemStride: configs.resnet.stemStride ?? 1 } },
   };
   const r = spawnSync(python, [join(root, 'bench/peers/gpu_training_peer.py'), JSON.stringify(config), String(WARMUP_STEPS), String(REPEATS)], {
     encoding: 'utf8',

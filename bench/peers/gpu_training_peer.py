@@ -101,7 +101,7 @@ def main():
     y = torch.randint(0, classes, (b,), device=dev, generator=g)
     models = {
         "resnet": lambda: medmamba_peer.ResNet(chans, classes, im["resnet"]["width"], im["resnet"]["blocks"], im["resnet"].get("stemStride", 1)),
-        "medmamba": lambda: medmamba_peer.VSSM(chans, classes, im["medmamba"]["depths"], im["medmamba"]["dims"]),
+        "medmamba": lambda: medmamba_peer.VSSM(chans, classes, im["medmamba"]["depths"], im["medmamba"]["dims"], im["medmamba"]["dropPath"]),
     }
     for name, make in models.items():
         model = make().to(dev).train()

@@ -92,7 +92,7 @@ class SSConvSSM(nn.Module):
         left, right = x.chunk(2, dim=-1)
         r = self.self_attention(self.ln_1(right))
         if self.training and self.drop > 0:
-            keep = (torch.rand(x.shape[0], 1, 1, 1) >= self.drop).to(x.dtype) / (1 - self.drop)
+            keep = (torch.rand(x.shape[0], 1, 1, 1, device=x.device) >= self.drop).to(x.dtype) / (1 - self.drop)
             r = r * keep
         lft = self.conv33conv33conv11(left.permute(0, 3, 1, 2)).permute(0, 2, 3, 1)
         out = torch.cat([lft, r], -1)
