@@ -12,6 +12,9 @@
  * MAMBA_CUDA_BUILD), reading the loss every step. Ratios are ours over PyTorch's throughput.
  * A software adapter (llvmpipe) is not a GPU: the bench says so and measures nothing, unless
  * GPU_TRAINING_QUICK=1, which runs the smallest shape for a few steps to check the path (no claims).
+ * TFJS_FLAGS='NAME=value,...' sets tfjs environment flags after set-up (to try the backend's settings, e.g.
+ * WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE); GPU_TRAINING_ONLY=mamba:0,1 measures only those Mamba shapes
+ * (indices) and no images, without the peer.
  * Run on a GPU host: node --import tsx bench/gpu-training.bench.ts   (writes build/bench/gpu-training.json, or BENCH_OUT)
  */
 import { spawnSync } from 'node:child_process';
@@ -43,14 +46,23 @@ const ALL_MAMBA_SHAPES = [
   { name: 'd 768 x 24', dModel: 768, nLayer: 24, batch: 32, length: 256, steps: 5 },
 ];
 const MAMBA_SHAPES = QUICK ? [{ ...ALL_MAMBA_SHAPES[0]!, steps: 2 }] : ALL_MAMBA_SHAPES;
+
 const IMAGES = { batch: QUICK ? 8 : 128, side: 32, inChans: 1, numClasses: 10, steps: QUICK ? 2 : 10 };
 
+const ONLY = process.env.GPU_TRAINING_ONLY?.startsWith('mamba:') ? process.env.GPU_TRAINING_ONLY.slice(6).split(',').map(Number) : null;
 const info = await setupBackend('webgpu').catch((e: Error) => ({ error: e.message }));
 const details = 'error' in info ? null : (info.details as { software?: boolean; device?: string; description?: string });
 if (!details || (details.software && !QUICK)) {
   console.log(details ? `software adapter (${details.description || details.device}): not a GPU, nothing measured` : `no WebGPU adapter: ${'error' in info ? info.error : ''}`);
   releaseWebGPU();
   process.exit(0);
+}
+
+// After set-up: the backend registers its flags when it loads.
+for (const pair of (process.env.TFJS_FLAGS ?? '').split(',').filter(Boolean)) {
+  const [name, value] = pair.split('=') as [string, string];
+  tf.env().set(name, value === 'true' ? true : value === 'false' ? false : Number(value));
+  console.log(`tfjs flag ${name} = ${String(tf.env().get(name))}`);
 }
 
 /**
@@ -76,7 +88,7 @@ const rng = new Rng(0);
 const ids = (n: number) => Int32Array.from({ length: n }, () => rng.int(VOCAB));
 
 const mamba = [];
-for (const s of MAMBA_SHAPES) {
+for (const s of ONLY ? ONLY.map((i) => MAMBA_SHAPES[i]!) : MAMBA_SHAPES) {
   const model = new MambaLM(mambaConfig({ vocabSize: VOCAB, dModel: s.dModel, nLayer: s.nLayer, dState: 16, ssm: 'selective' }), 1);
   const tokens = tf.tensor2d(ids(s.batch * s.length), [s.batch, s.length], 'int32'); // (b, l)
   const targets = tf.tensor1d(ids(s.batch * s.length), 'int32'); // (b l)
@@ -88,6 +100,10 @@ for (const s of MAMBA_SHAPES) {
   model.dispose();
 }
 
+if (ONLY) {
+  releaseWebGPU();
+  process.exit(0);
+}
 const localParams = imageExperiment.paramsSchema.parse(imageExperiment.profiles.local);
 const configs = modelConfigs(localParams, { inChans: IMAGES.inChans, numClasses: IMAGES.numClasses });
 const images: Record<string, { params: number; train: { medianMs: number }; imagesPerSecond: number }> = {};
