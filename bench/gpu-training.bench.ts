@@ -31,25 +31,32 @@ import { ResNet } from '../experiments/models/resnet.ts';
 import { Rng } from '../experiments/models/rng.ts';
 import { constant, train, type TrainableModel } from '../experiments/training/index.ts';
 import { releaseWebGPU } from '../kernels/webgpu/setup.ts';
+import { measureAsync } from './timing.ts';
 
 const root = join(import.meta.dirname, '..');
 const OUT_FILE = process.env.BENCH_OUT ?? join(root, 'build/bench/gpu-training.json');
 const VOCAB = 8000;
 const WARMUP_STEPS = 3;
-const REPEATS = process.env.GPU_TRAINING_QUICK === '1' ? 1 : 3;
-/** The four shapes of the GPU issue's probe; `steps` per timed repeat. */
 const QUICK = process.env.GPU_TRAINING_QUICK === '1';
+const REPEATS = QUICK ? 1 : 3;
+/** The four shapes of the GPU issue's probe; `steps` per timed repeat. */
 const ALL_MAMBA_SHAPES = [
   { name: 'd 64 x 2', dModel: 64, nLayer: 2, batch: 8, length: 128, steps: 20 },
   { name: 'd 256 x 4', dModel: 256, nLayer: 4, batch: 16, length: 128, steps: 20 },
   { name: 'd 512 x 8', dModel: 512, nLayer: 8, batch: 32, length: 256, steps: 10 },
   { name: 'd 768 x 24', dModel: 768, nLayer: 24, batch: 32, length: 256, steps: 5 },
 ];
-const MAMBA_SHAPES = QUICK ? [{ ...ALL_MAMBA_SHAPES[0]!, steps: 2 }] : ALL_MAMBA_SHAPES;
-
+const ONLY = onlyShapes(process.env.GPU_TRAINING_ONLY);
+const MAMBA_SHAPES = (ONLY ?? (QUICK ? [0] : ALL_MAMBA_SHAPES.map((_, i) => i))).map((i) => ({ ...ALL_MAMBA_SHAPES[i]!, ...(QUICK ? { steps: 2 } : {}) }));
 const IMAGES = { batch: QUICK ? 8 : 128, side: 32, inChans: 1, numClasses: 10, steps: QUICK ? 2 : 10 };
-
-const ONLY = process.env.GPU_TRAINING_ONLY?.startsWith('mamba:') ? process.env.GPU_TRAINING_ONLY.slice(6).split(',').map(Number) : null;
+/** GPU_TRAINING_ONLY=mamba:<i>,<j>: indices into the Mamba shapes; anything else is an error naming the value. */
+function onlyShapes(value: string | undefined): number[] | null {
+  if (value === undefined || value === '') return null;
+  const m = /^mamba:(\d+(?:,\d+)*)$/.exec(value);
+  const idx = m ? m[1]!.split(',').map(Number) : [];
+  if (!m || idx.some((i) => i >= ALL_MAMBA_SHAPES.length)) throw new Error(`GPU_TRAINING_ONLY=${JSON.stringify(value)}: expected mamba:<i>[,<j>...] with indices below ${ALL_MAMBA_SHAPES.length}`);
+  return idx;
+}
 const info = await setupBackend('webgpu').catch((e: Error) => ({ error: e.message }));
 const details = 'error' in info ? null : (info.details as { software?: boolean; device?: string; description?: string });
 if (!details || (details.software && !QUICK)) {
@@ -60,7 +67,8 @@ if (!details || (details.software && !QUICK)) {
 
 // After set-up: the backend registers its flags when it loads.
 for (const pair of (process.env.TFJS_FLAGS ?? '').split(',').filter(Boolean)) {
-  const [name, value] = pair.split('=') as [string, string];
+  const [name, value] = pair.split('=') as [string, string | undefined];
+  if (!name || value === undefined) throw new Error(`TFJS_FLAGS: '${pair}' is not NAME=value`);
   tf.env().set(name, value === 'true' ? true : value === 'false' ? false : Number(value));
   console.log(`tfjs flag ${name} = ${String(tf.env().get(name))}`);
 }
@@ -74,21 +82,15 @@ async function stepMs(model: TrainableModel, loss: (rng: Rng) => tf.Scalar, lear
   const run = (n: number) =>
     train<number>({ model, epochs: 1, batches: () => Array.from({ length: n }, (_, i) => i), loss: (_b, rng) => loss(rng), evaluate: async () => ({}), schedule: constant(learningRate), seed: 1 });
   await run(WARMUP_STEPS);
-  const ms: number[] = [];
-  for (let r = 0; r < REPEATS; r++) {
-    const t = performance.now();
-    await run(steps);
-    ms.push((performance.now() - t) / steps);
-  }
-  ms.sort((a, b) => a - b);
-  return { medianMs: ms[Math.floor(ms.length / 2)]!, minMs: ms[0]!, maxMs: ms[ms.length - 1]! };
+  const t = await measureAsync(async () => void (await run(steps)), REPEATS, 0);
+  return { medianMs: t.wallMs / steps, minMs: t.minMs / steps, maxMs: t.maxMs / steps };
 }
 
 const rng = new Rng(0);
 const ids = (n: number) => Int32Array.from({ length: n }, () => rng.int(VOCAB));
 
 const mamba = [];
-for (const s of ONLY ? ONLY.map((i) => MAMBA_SHAPES[i]!) : MAMBA_SHAPES) {
+for (const s of MAMBA_SHAPES) {
   const model = new MambaLM(mambaConfig({ vocabSize: VOCAB, dModel: s.dModel, nLayer: s.nLayer, dState: 16, ssm: 'selective' }), 1);
   const tokens = tf.tensor2d(ids(s.batch * s.length), [s.batch, s.length], 'int32'); // (b, l)
   const targets = tf.tensor1d(ids(s.batch * s.length), 'int32'); // (b l)

@@ -1,6 +1,6 @@
 """PyTorch on the GPU, the peer of bench/gpu-training.bench.ts: training steps of the same models with
-the same shapes, fp32 eager, timed between cuda synchronisations (median of `repeats` groups of steps
-after warm-up steps), the loss read back (.item()) every step as a training loop does.
+the same shapes, fp32 eager, timed between cuda synchronisations (peer_timing.timed: median of `repeats`
+groups of steps after a warm-up group), the loss read back (.item()) every step as a training loop does.
 
 Models, imported from the CPU peers so there is one PyTorch copy of each:
   mamba:    translation_peer.MambaLM (decoder-only Mamba, RMSNorm, tied head), loss on every position,
@@ -12,13 +12,13 @@ Usage: python gpu_training_peer.py '<json config>' warmup repeats -> one JSON ob
 """
 import json
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
 
 import medmamba_peer
 import translation_peer
+from peer_timing import timed
 
 try:
     import selective_scan_cuda
@@ -46,18 +46,13 @@ class CudaScan(torch.autograd.Function):
 
 
 def timed_steps(step, warmup, repeats, per_group):
-    """Median wall ms of one step, over `repeats` groups of `per_group` steps between synchronisations."""
-    for _ in range(warmup):
-        step()
-    torch.cuda.synchronize()
-    ms = []
-    for _ in range(repeats):
-        t = time.perf_counter()
+    """peer_timing.timed over groups of `per_group` steps, each ended by a cuda synchronisation; ms per step."""
+    def group():
         for _ in range(per_group):
             step()
         torch.cuda.synchronize()
-        ms.append((time.perf_counter() - t) * 1000 / per_group)
-    return {"medianMs": sorted(ms)[len(ms) // 2], "minMs": min(ms), "maxMs": max(ms), "repeats": repeats, "stepsPerRepeat": per_group}
+    t = timed(group, max(1, warmup // per_group), repeats)
+    return {**{k: t[k] / per_group for k in ("medianMs", "minMs", "maxMs")}, "repeats": repeats, "stepsPerRepeat": per_group}
 
 
 def train_step(model, opt, loss_fn):
