@@ -41,7 +41,12 @@
     }
     document.body.append(overlay);
   }
+  // Once the page has asked to reload, later events (a render that lands while the navigation is under
+  // way, or a fetch it aborts) must not ask again: a second reload would load the page twice.
+  let leaving = false;
   function reload() {
+    if (leaving) return;
+    leaving = true;
     sessionStorage.setItem(scrollKey, JSON.stringify([scrollX, scrollY]));
     location.reload();
   }
@@ -90,6 +95,7 @@
   events.addEventListener('state', (event) => {
     const state = JSON.parse(event.data);
     updating = updating.then(async () => {
+      if (leaving) return;
       if (state.version !== version) await update(state.version);
       show(state.problems);
     });
