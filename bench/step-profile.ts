@@ -2,7 +2,7 @@
  * Where one training step of the image study's local-profile models spends its time, kernel by kernel,
  * on the backend the study trains on (wasm with the project's kernels): the step as the shared training
  * loop runs it (loss, gradients, Adam), batch 128 of 32x32x1 images, timed by tf.profile after two
- * warm-up steps. Prints the step's wall time, then the kernels by total time (calls beside them), then
+ * warm-up steps. Prints the step's wall time (median of seven), then the kernels by total time (calls beside them), then
  * the costliest kernel-and-input-shape pairs. A profile, not a benchmark: no peer, no ratio.
  * Run: node --import tsx bench/step-profile.ts medmamba|resnet [top]
  */
@@ -38,9 +38,15 @@ const step = () => {
 };
 step();
 step();
-const started = performance.now();
-step();
-console.log(`${which}: ${model.params.count()} weights, batch ${BATCH}: one step ${(performance.now() - started).toFixed(1)} ms (unprofiled)`);
+const times = Array.from({ length: 7 }, () => {
+  const started = performance.now();
+  step();
+  return performance.now() - started;
+}).sort((a, b) => a - b);
+console.log(
+  `${which}: ${model.params.count()} weights, batch ${BATCH}: one step ${times[3].toFixed(1)} ms ` +
+    `(median of 7 unprofiled, ${times[0].toFixed(1)}-${times[6].toFixed(1)})`,
+);
 
 const info = await tf.profile(step);
 const sum = (rows: Map<string, [number, number]>, key: string, ms: number) => {

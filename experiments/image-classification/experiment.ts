@@ -107,18 +107,18 @@ export default defineExperiment({
   paramsSchema,
   profiles: {
     smoke: { ...base, epochs: 2, batch: 8, learningRate: 1e-3, validationFraction: 0.25, evalBatch: 16, checkpointEvery: 2 },
-    // Sized by measurement on this 2-core machine when quiet (make bench BENCH=medmamba): a training
-    // image costs about 1/220 CPU-second for the small MedMamba and 1/320 for the ResNet, an
-    // evaluated one about 1/840 and 1/2200, so three seeds of both models on the full training set
-    // (less the held-out validation images) fit an hour at four epochs. Runs this short underfit
-    // (a pilot's training loss stayed near the test loss), so the local profile drops the
-    // regularisers: no flips, no drop-path.
+    // Sized by measurement on this 2-core machine when quiet (bench/step-profile.ts): a training step
+    // of 128 images takes about 250 ms for the small MedMamba and 120 ms for the ResNet, so three seeds
+    // of both models on the full training set (less the held-out validation images), two cells at a
+    // time, fit an hour at six epochs with the evaluations. Runs this short underfit (a pilot's
+    // training loss stayed near the test loss), so the local profile drops the regularisers: no
+    // flips, no drop-path.
     local: {
       ...base,
       medmamba: { variant: 'small', dropPathRate: 0 },
       flip: false,
       resnet: { blocks: [1, 1, 1, 1], stemStride: 2 },
-      epochs: 4,
+      epochs: 6,
       batch: 128,
       learningRate: 2e-3,
       schedule: 'linear-decay',

@@ -37,14 +37,37 @@ export function batchNorm(x: tf.Tensor4D, v: BatchNormVars, mode: ForwardMode, e
   }
   const [b, h, w] = x.shape;
   const count = b * h * w;
-  const { mean, variance } = tf.moments(x, [0, 1, 2]); // (c) each
-  tf.tidy(() => {
-    const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
-    v.runningMean.assign(tf.add(tf.mul(v.runningMean, 1 - momentum), tf.mul(mean, momentum)));
-    v.runningVar.assign(tf.add(tf.mul(v.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
+  const axes = [0, 1, 2];
+  // The gradient in closed form (below) instead of autodiff through the moments: 7 ops over the
+  // whole activation each way rather than about twice as many.
+  const normalise = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, gamma, beta] = args as [tf.Tensor4D, tf.Tensor1D, tf.Tensor1D];
+    const save = args[3] as tf.GradSaveFunc;
+    const mean = tf.mean(xs, axes); // (c)
+    const centred = tf.sub(xs, mean); // (b, h, w, c)
+    const variance = tf.mean(tf.square(centred), axes); // (c), biased
+    const rstd = tf.rsqrt(tf.add(variance, eps)); // (c)
+    const xhat = tf.mul(centred, rstd); // (b, h, w, c)
+    tf.tidy(() => {
+      const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+      v.runningMean.assign(tf.add(tf.mul(v.runningMean, 1 - momentum), tf.mul(mean, momentum)));
+      v.runningVar.assign(tf.add(tf.mul(v.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
+    });
+    save([xhat, rstd, gamma]);
+    return {
+      value: tf.add(tf.mul(xhat, gamma), beta), // (b, h, w, c)
+      // With S = sum over (b, h, w): dbeta = S dy, dgamma = S (dy xhat), and
+      // dx = gamma rstd (dy - dbeta / count - xhat dgamma / count).
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sxhat, srstd, sgamma] = saved;
+        const dbeta = tf.sum(dy, axes); // (c)
+        const dgamma = tf.sum(tf.mul(dy, sxhat), axes); // (c)
+        const shifted = tf.sub(tf.sub(dy, tf.div(dbeta, count)), tf.mul(sxhat, tf.div(dgamma, count))); // (b, h, w, c)
+        return [tf.mul(shifted, tf.mul(sgamma, srstd)), dgamma, dbeta];
+      },
+    };
   });
-  const scale = tf.mul(tf.rsqrt(tf.add(variance, eps)), v.weight); // (c)
-  return tf.add(tf.mul(tf.sub(x, mean), scale), v.bias) as tf.Tensor4D;
+  return normalise(x, v.weight, v.bias) as tf.Tensor4D;
 }
 
 /**

@@ -255,9 +255,14 @@ export function ss2dScan(x: tf.Tensor4D, wts: DirectionWeights, options: { scan?
   const r = wts.dtProjWeight.shape[1];
   const seqs = directionSequences(x); // (4, b, l, e)
   const flat = tf.reshape(seqs, [4, b * l, e]); // (4, b l, e)
-  const xdbl = tf.matMul(flat, wts.xProj); // (4, b l, r + 2n)
-  const [dt, B, C] = tf.split(xdbl, [r, n, n], -1); // (4, b l, r), (4, b l, n), (4, b l, n)
-  const delta = tf.matMul(dt as tf.Tensor3D, wts.dtProjWeight); // (4, b l, e); bias added in the scan
+  // x_proj's three parts as three products with column slices of its weight, not one product split
+  // afterwards: slicing the small weight is cheap where splitting (and, backwards, concatenating) the
+  // (4, b l, r + 2n) activation along its last axis is not. The same numbers either way.
+  const project = (from: number, size: number) => tf.matMul(flat, tf.slice(wts.xProj, [0, 0, from], [4, e, size])); // (4, b l, size)
+  const dt = project(0, r); // (4, b l, r)
+  const B = project(r, n); // (4, b l, n)
+  const C = project(r + n, n); // (4, b l, n)
+  const delta = tf.matMul(dt, wts.dtProjWeight); // (4, b l, e); bias added in the scan
   // Channels first, directions outermost: (4, b, l, c) -> (b, 4, c, l).
   const toScan = (t: tf.Tensor, c: number) => tf.transpose(tf.reshape(t, [4, b, l, c]), [1, 0, 3, 2]);
   const u = toScan(seqs, e); // (b, 4, e, l)
@@ -427,8 +432,11 @@ export class MedMamba implements ImageClassifier {
   /** SS2D: (b, h, w, m) -> (b, h, w, m). */
   private ss2d(x: tf.Tensor4D, sa: string): tf.Tensor4D {
     const e = this.p(`${sa}Ds`).shape[0] / 4;
-    const xz = linear(x, this.p(`${sa}in_proj.weight`)); // (b, h, w, 2e)
-    const [xIn, z] = tf.split(xz, [e, e], -1) as [tf.Tensor4D, tf.Tensor4D];
+    // in_proj's two halves (x, z) as two products with column slices of its weight (m, 2e), for the
+    // reason x_proj is sliced in ss2dScan.
+    const inProj = this.p<tf.Tensor2D>(`${sa}in_proj.weight`);
+    const half = (from: number) => linear(x, tf.slice(inProj, [0, from], [inProj.shape[0], e])) as tf.Tensor4D; // (b, h, w, e)
+    const [xIn, z] = [half(0), half(e)];
     const xc = silu(depthwiseConv2dSame(xIn, this.p(`${sa}conv2d.weight`), this.p(`${sa}conv2d.bias`))) as tf.Tensor4D; // (b, h, w, e)
     const y = ss2dScan(
       xc,
