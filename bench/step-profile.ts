@@ -1,10 +1,14 @@
 /**
- * Where one training step of the image study's local-profile models spends its time, kernel by kernel,
- * on the backend the study trains on (wasm with the project's kernels): the step as the shared training
- * loop runs it (loss, gradients, Adam), batch 128 of 32x32x1 images, timed by tf.profile after two
- * warm-up steps. Prints the step's wall time (median of seven), then the kernels by total time (calls beside them), then
- * the costliest kernel-and-input-shape pairs. A profile, not a benchmark: no peer, no ratio.
- * Run: node --import tsx bench/step-profile.ts medmamba|resnet [top]
+ * Where one training step of a study's local-profile model spends its time, kernel by kernel, on the
+ * backend the studies train on (wasm with the project's kernels): the step as the shared training loop
+ * runs it (loss, gradients, AdamW), timed by tf.profile after two warm-up steps.
+ * - medmamba, resnet: the image study's models, batch 128 of 32x32x1 images, cross-entropy;
+ * - transformer, mamba: the translation study's systems (vocabulary 2000, width 64, one layer for the
+ *   Transformer, Mamba's layers matched to it in parameters), batch 64 pairs of 16 + 16 tokens, the
+ *   label-smoothed loss on the target positions, gradients clipped as the study clips them.
+ * Prints the step's wall time (median of seven), then the kernels by total time (calls beside them),
+ * then the costliest kernel-and-input-shape pairs. A profile, not a benchmark: no peer, no ratio.
+ * Run: node --import tsx bench/step-profile.ts medmamba|resnet|transformer|mamba [top]
  */
 import { setupBackend } from '../kernels/backend/index.ts';
 import * as tf from '../kernels/tf.ts';
@@ -13,29 +17,58 @@ import { crossEntropy } from '../experiments/models/layers.ts';
 import { MedMamba } from '../experiments/models/medmamba.ts';
 import { ResNet } from '../experiments/models/resnet.ts';
 import { Rng } from '../experiments/models/rng.ts';
-import { AdamW } from '../experiments/training/index.ts';
+import { AdamW, clipByGlobalNorm } from '../experiments/training/index.ts';
+import { buildSystem } from '../experiments/translation/systems.ts';
+import type { EncodedPair } from '../experiments/translation/batches.ts';
 
-const [which = 'medmamba', topArg = '15'] = process.argv.slice(2);
-if (which !== 'medmamba' && which !== 'resnet') throw new Error(`step-profile: model '${which}': expected medmamba or resnet`);
+const MODELS = ['medmamba', 'resnet', 'transformer', 'mamba'] as const;
+type Which = (typeof MODELS)[number];
+const [whichArg = 'medmamba', topArg = '15'] = process.argv.slice(2);
+if (!(MODELS as readonly string[]).includes(whichArg)) throw new Error(`step-profile: model '${whichArg}': expected one of ${MODELS.join(', ')}`);
+const which = whichArg as Which;
 const top = Number(topArg);
 if (!(Number.isInteger(top) && top > 0)) throw new Error(`step-profile: top '${topArg}': expected a positive whole number`);
-const BATCH = 128;
 
 await setupBackend('wasm');
-const params = imageExperiment.paramsSchema.parse(imageExperiment.profiles.local);
-const configs = modelConfigs(params, { inChans: 1, numClasses: 10 });
-const model = which === 'medmamba' ? new MedMamba(configs.medmamba, 1) : new ResNet(configs.resnet, 1);
 const rng = new Rng(0);
-const x = tf.tensor4d(Float32Array.from({ length: BATCH * 32 * 32 }, () => rng.uniform()), [BATCH, 32, 32, 1]); // (b, h, w, c)
-const y = tf.tensor1d(Int32Array.from({ length: BATCH }, () => rng.int(10)), 'int32'); // (b)
-const optimizer = new AdamW();
-const vars = model.params.list();
-const step = () => {
-  const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x, { training: true, rng: new Rng(1) }), y), vars);
-  optimizer.apply(vars, grads, 1e-3);
-  value.dataSync();
-  tf.dispose([value, grads]);
-};
+const optimizer = new AdamW({ weightDecay: 1e-4 });
+
+/** The model's weights, one training step (its loss read back), and what to free at the end. */
+function setup(): { label: string; vars: tf.Variable[]; step: () => void; dispose: () => void } {
+  if (which === 'medmamba' || which === 'resnet') {
+    const BATCH = 128;
+    const params = imageExperiment.paramsSchema.parse(imageExperiment.profiles.local);
+    const configs = modelConfigs(params, { inChans: 1, numClasses: 10 });
+    const model = which === 'medmamba' ? new MedMamba(configs.medmamba, 1) : new ResNet(configs.resnet, 1);
+    const x = tf.tensor4d(Float32Array.from({ length: BATCH * 32 * 32 }, () => rng.uniform()), [BATCH, 32, 32, 1]); // (b, h, w, c)
+    const y = tf.tensor1d(Int32Array.from({ length: BATCH }, () => rng.int(10)), 'int32'); // (b)
+    const vars = model.params.list();
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(x, { training: true, rng: new Rng(1) }), y), vars);
+      optimizer.apply(vars, grads, 1e-3);
+      value.dataSync();
+      tf.dispose([value, grads]);
+    };
+    return { label: `batch ${BATCH}`, vars, step, dispose: () => (tf.dispose([x, y]), model.dispose()) };
+  }
+  const [VOCAB, BATCH, SRC, TGT] = [2000, 64, 16, 16];
+  const system = buildSystem(which, { dModel: 64, layers: 1, nHead: 4, mlpRatio: 4 }, VOCAB, 0, 1);
+  const ids = (n: number) => Array.from({ length: n }, () => 5 + rng.int(VOCAB - 5));
+  const batch: EncodedPair[] = Array.from({ length: BATCH }, () => ({ src: ids(SRC), tgt: ids(TGT) }));
+  const vars = system.params.list();
+  const stepRng = new Rng(1);
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => system.loss(batch, stepRng, 0.1), vars);
+    const clipped = clipByGlobalNorm(grads, 1);
+    optimizer.apply(vars, clipped.grads, 1e-3);
+    value.dataSync();
+    tf.dispose([value, grads, clipped.grads, clipped.norm]);
+  };
+  return { label: `${system.layers} layer(s), batch ${BATCH} x (${SRC} + ${TGT}) tokens`, vars, step, dispose: () => system.dispose() };
+}
+
+const { label, vars, step, dispose } = setup();
+const weights = vars.reduce((a, v) => a + v.size, 0);
 step();
 step();
 const times = Array.from({ length: 7 }, () => {
@@ -44,7 +77,7 @@ const times = Array.from({ length: 7 }, () => {
   return performance.now() - started;
 }).sort((a, b) => a - b);
 console.log(
-  `${which}: ${model.params.count()} weights, batch ${BATCH}: one step ${times[3].toFixed(1)} ms ` +
+  `${which}: ${weights} weights, ${label}: one step ${times[3].toFixed(1)} ms ` +
     `(median of 7 unprofiled, ${times[0].toFixed(1)}-${times[6].toFixed(1)})`,
 );
 
@@ -68,6 +101,5 @@ const print = (title: string, rows: Map<string, [number, number]>) => {
 console.log(`profiled: ${info.kernels.length} kernel calls, ${total.toFixed(1)} ms in kernels`);
 print('by kernel', byKernel);
 print('by kernel and input shapes', byShape);
-tf.dispose([x, y]);
 optimizer.dispose();
-model.dispose();
+dispose();

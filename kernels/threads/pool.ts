@@ -30,6 +30,9 @@ const LAYOUT = {
   MAX_ARGS: 40,
 } as const;
 
+/** The claim word's part field of a job being written: past any job's part count (maxParts < CLOSED). */
+const CLOSED = 0xffff;
+
 /** How long a call waits for freshly started threads to report in before it gives up on them. */
 const START_TIMEOUT_MS = 30_000;
 
@@ -54,6 +57,7 @@ export function startThreads<const F extends string>(
   maxParts: number,
   functions: readonly F[],
 ): Threads<F> {
+  if (!(maxParts > 0 && maxParts < CLOSED)) throw new Error(`${name}: maxParts ${maxParts} must be between 1 and ${CLOSED - 1}`);
   const control = new SharedArrayBuffer(4 * (LAYOUT.ARGS + maxParts * LAYOUT.MAX_ARGS));
   const message = new SharedArrayBuffer(2048);
   const ctl = new Int32Array(control);
@@ -94,13 +98,21 @@ export function startThreads<const F extends string>(
         started = true;
       }
       if (Atomics.load(ctl, LAYOUT.FAILED)) throw failure(`${name} failed earlier`);
-      parts.forEach((args, p) => {
+      for (const args of parts) {
         if (args.length >= LAYOUT.MAX_ARGS) throw new Error(`${name}: ${args.length} arguments, at most ${LAYOUT.MAX_ARGS - 1}`);
+      }
+      // Close the claim word under the new generation before anything of the job is written: a thread
+      // still draining the previous job that has read the old word (next part = that job's count) but
+      // not yet swapped it must fail its swap. Left open, it could pass its bound check against this
+      // job's larger part count and take a part before the word is reset, so that part would run twice
+      // and the job would count as done while a part was still running.
+      generation = (generation + 1) & 0x7fff;
+      Atomics.store(ctl, LAYOUT.CLAIM, (generation << 16) | CLOSED);
+      parts.forEach((args, p) => {
         const base = LAYOUT.ARGS + p * LAYOUT.MAX_ARGS;
         ctl[base] = args.length;
         ctl.set(args, base + 1);
       });
-      generation = (generation + 1) & 0x7fff;
       Atomics.store(ctl, LAYOUT.FN, functions.indexOf(fn));
       Atomics.store(ctl, LAYOUT.PARTS, parts.length);
       Atomics.store(ctl, LAYOUT.DONE, 0);

@@ -5,7 +5,8 @@
 // points its stack at its own region, then waits for jobs. A job is a list of parts, each a call of one exported function with its own arguments; the
 // threads claim parts one at a time until none is left. A claim is a compare-and-swap on one word that holds
 // the job's generation (high bits) and the next part (low 16 bits), so a thread still draining an old job can
-// never take a part of the next one. Every claimed part counts as done, failed or not: the caller then sees
+// never take a part of the next one: before writing a job the caller closes the word under the new generation
+// (next part 0xffff, past any job), so a thread that read the old word fails its swap. Every claimed part counts as done, failed or not: the caller then sees
 // FAILED and throws, instead of waiting for a part nobody will finish.
 import { workerData } from 'node:worker_threads';
 
