@@ -157,6 +157,34 @@ describe('columnSums', () => {
   });
 });
 
+describe('the thread pool under back-to-back jobs', () => {
+  it('finishes every part of every job before returning, when jobs of few and many parts alternate on more threads than cores', () => {
+    // A job of many parts right after one of few is where a thread still draining the first could take a
+    // part of the second before its claim word was published (the part then ran twice and the call
+    // returned while it still ran). Each call's output starts as NaN, so an unfinished part shows.
+    const mod = modules.at(-1)!;
+    const shapes = [
+      [8, 4],
+      [64, 96],
+    ] as const;
+    const inputs = shapes.map(([rows, n], i) => randomHost([rows, n], 300 + i));
+    const refs = shapes.map(([rows, n], i) => {
+      const out = new Float32Array(n);
+      ops.columnSums(modules[0]!, rows, n, f32(inputs[i]!), out);
+      return Buffer.from(out.buffer);
+    });
+    let wrong = 0;
+    for (let k = 0; k < 20_000; k++) {
+      const i = k % 2;
+      const [rows, n] = shapes[i]!;
+      const out = new Float32Array(n).fill(Number.NaN);
+      ops.columnSums(mod, rows, n, f32(inputs[i]!), out);
+      if (!Buffer.from(out.buffer).equals(refs[i]!)) wrong++;
+    }
+    expect(wrong).toBe(0);
+  });
+});
+
 describe('tileParts', () => {
   it('covers the rows with disjoint ranges of whole 4-row tiles, fewer parts when the rows are few', () => {
     for (const [rows, count] of [[1, 8], [10, 3], [64, 8], [1000, 12]] as const) {
