@@ -204,24 +204,41 @@ export class TransformerSeq2Seq {
 
   /** Teacher-forced logits (b, t, v) of target inputs (b, t) given source tokens (b, s). */
   forward(src: tf.Tensor2D, tgtIn: tf.Tensor2D, mode: ForwardMode = EVAL): tf.Tensor3D {
+    return tf.tidy(() => tiedHead(this.decoderStates(src, tgtIn, mode), this.p('embedding.weight') as tf.Tensor2D) as tf.Tensor3D);
+  }
+
+  /**
+   * Teacher-forced logits (n, v) at the positions `rows` (n) of the flattened (b t) target grid: the
+   * states are gathered before the tied head, so the head, and the loss after it, run only on the
+   * positions a loss reads (a gather of (n, d) rather than of (n, v)).
+   */
+  forwardAt(src: tf.Tensor2D, tgtIn: tf.Tensor2D, rows: tf.Tensor1D, mode: ForwardMode = EVAL): tf.Tensor2D {
     return tf.tidy(() => {
-      const rate = this.config.dropout;
-      const srcMask = this.sourceMask(src);
-      const memory = this.encode(src, srcMask, mode);
-      const t = tgtIn.shape[1];
-      const causal = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([t, t]), -1, 0)), -1e9); // (t, t): -1e9 above the diagonal
-      let x: tf.Tensor = this.embedAt(tgtIn, 0, mode);
-      for (let i = 0; i < this.config.nDecoder; i++) {
-        const p = `decoder.${i}.`;
-        const n = this.norm(x, `${p}self_norm.weight`);
-        const [k, v] = this.keysValues(`${p}self.`, n);
-        x = tf.add(x, dropout(this.attend(`${p}self.`, n, k, v, causal), rate, mode));
-        const [mk, mv] = this.keysValues(`${p}cross.`, memory);
-        x = tf.add(x, dropout(this.attend(`${p}cross.`, this.norm(x, `${p}cross_norm.weight`), mk, mv, srcMask), rate, mode));
-        x = tf.add(x, dropout(this.mlp(`${p}mlp.`, this.norm(x, `${p}mlp_norm.weight`)), rate, mode));
-      }
-      return tiedHead(this.norm(x, 'decoder.norm.weight'), this.p('embedding.weight') as tf.Tensor2D) as tf.Tensor3D;
+      const h = this.decoderStates(src, tgtIn, mode); // (b, t, d)
+      const [b, t, d] = h.shape;
+      const picked = tf.gather(tf.reshape(h, [b * t, d]), rows) as tf.Tensor2D; // (n, d)
+      return tiedHead(picked, this.p('embedding.weight') as tf.Tensor2D) as tf.Tensor2D; // (n, v)
     });
+  }
+
+  /** The decoder's normed final states (b, t, d) of target inputs (b, t) given source tokens (b, s). */
+  private decoderStates(src: tf.Tensor2D, tgtIn: tf.Tensor2D, mode: ForwardMode): tf.Tensor3D {
+    const rate = this.config.dropout;
+    const srcMask = this.sourceMask(src);
+    const memory = this.encode(src, srcMask, mode);
+    const t = tgtIn.shape[1];
+    const causal = tf.mul(tf.sub(1, tf.linalg.bandPart(tf.ones([t, t]), -1, 0)), -1e9); // (t, t): -1e9 above the diagonal
+    let x: tf.Tensor = this.embedAt(tgtIn, 0, mode);
+    for (let i = 0; i < this.config.nDecoder; i++) {
+      const p = `decoder.${i}.`;
+      const n = this.norm(x, `${p}self_norm.weight`);
+      const [k, v] = this.keysValues(`${p}self.`, n);
+      x = tf.add(x, dropout(this.attend(`${p}self.`, n, k, v, causal), rate, mode));
+      const [mk, mv] = this.keysValues(`${p}cross.`, memory);
+      x = tf.add(x, dropout(this.attend(`${p}cross.`, this.norm(x, `${p}cross_norm.weight`), mk, mv, srcMask), rate, mode));
+      x = tf.add(x, dropout(this.mlp(`${p}mlp.`, this.norm(x, `${p}mlp_norm.weight`)), rate, mode));
+    }
+    return this.norm(x, 'decoder.norm.weight') as tf.Tensor3D;
   }
 
   /** Encode once and set up empty caches for decoding `src` (b, s). The caller owns the state. */

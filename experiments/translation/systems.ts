@@ -60,7 +60,11 @@ export interface System {
   dispose(): void;
 }
 
-/** Loss over the counted positions only: the head's rows are gathered first, so padding and (decoder-only) the source cost no softmax. */
+/**
+ * Loss over the counted positions only: the logits' rows are gathered first, so padding and the source
+ * cost no softmax. For Mamba, whose forward returns the whole (b, l, v) grid; the Transformer gathers
+ * its states before the head instead (TransformerSeq2Seq.forwardAt), a gather of (n, d) not (n, v).
+ */
 function gatheredLoss(logits: tf.Tensor3D, targets: Int32Array, lossRows: Int32Array, smoothing: number): tf.Scalar {
   const [b, l, v] = logits.shape;
   const rows = tf.tensor1d(lossRows, 'int32');
@@ -81,8 +85,10 @@ export function buildSystem(arch: Architecture, size: SizeSpec, vocabSize: numbe
         const laid = encoderDecoderBatch(batch);
         const src = tf.tensor2d(laid.source!.data, laid.source!.shape, 'int32');
         const tgtIn = tf.tensor2d(laid.inputs.data, laid.inputs.shape, 'int32');
-        const logits = model.forward(src, tgtIn, { training: true, rng }); // (b, t, v)
-        return gatheredLoss(logits, laid.targets.data, laid.lossRows, smoothing);
+        const rows = tf.tensor1d(laid.lossRows, 'int32'); // (n)
+        const logits = model.forwardAt(src, tgtIn, rows, { training: true, rng }); // (n, v)
+        const y = tf.gather(tf.tensor1d(laid.targets.data, 'int32'), rows) as tf.Tensor1D; // (n)
+        return labelSmoothedCrossEntropy(logits, y, smoothing);
       },
       decoder: transformerDecoder(model, { bos: BOS, eos: EOS, pad: PAD }) as IncrementalDecoder<unknown>,
       dispose: () => model.dispose(),

@@ -77,7 +77,14 @@ describe('translation models and decoding', () => {
     const inp = padRows([[BOS, 3]], PAD);
     const [a, b] = [model.forward(padded, inp), model.forward(short, inp)];
     expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
-    tf.dispose([src, tgtIn, full, padded, short, inp, a, b]);
+    // The training loss's forwardAt: the same logits as forward at the chosen flattened positions.
+    const rows = tf.tensor1d([0, 2, 3, 7, 11], 'int32');
+    const at = model.forwardAt(src, tgtIn, rows); // (5, v)
+    const [bb, t] = tgtIn.shape;
+    const want = tf.gather(tf.reshape(model.forward(src, tgtIn), [bb * t, V]), rows);
+    expect(at.shape).toEqual([5, V]);
+    expect(maxAbsDiff(at, want)).toBeLessThan(1e-5);
+    tf.dispose([src, tgtIn, full, padded, short, inp, a, b, rows, at, want]);
     model.dispose();
   });
 
