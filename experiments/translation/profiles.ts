@@ -1,10 +1,10 @@
 /**
  * The training and decoding settings of the translation studies per profile; each study overrides
- * what differs (its sizes, its data). Local: a CPU budget, the wasm backend. On this 2-core machine,
- * two cells at a time, a step of 64 pairs takes about 0.4 s (Transformer) and 1 s (Mamba, four
- * layers), and greedy decoding of the test split plus beam 5 on its subset about 100 s a system, so
- * six rounds of 72 batches (432 steps per run) keep the four-system comparison (3 seeds) under an
- * hour: far from convergence, stated in the report.
+ * what differs (its sizes, its data). Local: a CPU budget, the wasm backend. Measured on this 2-core
+ * machine, two cells at a time: a step of 64 pairs takes about 0.2 s (Transformer) and 0.42 s (Mamba,
+ * four layers); greedy decoding of the test split and beam 5 on its subset 15-60 s a system. So 18
+ * rounds of 72 batches (1,296 steps per run, one and a half passes over the training pairs) keep the
+ * four-system comparison (3 seeds) near 45 minutes: still far from convergence, stated in the report.
  */
 import type { Profile } from '../../engine/contract.ts';
 import { CELL_DEFAULTS, type CellParams } from './cell.ts';
@@ -39,7 +39,7 @@ export const BASE_PROFILES: Record<Profile, CellParams> = {
     batchSize: 64,
     maxTokens: 20,
     roundsPerPass: 12,
-    rounds: 6,
+    rounds: 18,
     learningRate: 4e-3,
     warmup: 100,
     patience: 4,
